@@ -1,0 +1,114 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { thresholdFor } from "../../recognition/calibration.ts";
+import { buildPerson, DEFAULT_ENROLL_POLICY, type PhotoFaces } from "../../recognition/enroll.ts";
+import { Gallery } from "../../recognition/gallery.ts";
+import { readGalleryFor, writeGalleryFile } from "../../recognition/gallery-file.ts";
+import { calibrationFor, defaultCalibrationPath } from "../../recognition/recognizer.ts";
+import { WEIGHTS_DIR } from "../../vision/factory.ts";
+import { VisionClient } from "../../vision/worker/vision-client.ts";
+import { parseCommandArgs, requireOption, UsageError } from "../args.ts";
+import { walkImages } from "../inputs.ts";
+import { visionConfigFrom, visionFlags } from "../vision-options.ts";
+
+export const enrollUsage = `facegate enroll <dir> --gallery <path> [--only <name>]... [--json]
+  <dir> holds one folder per person (folder name = person name) with their photos.
+  Adds or replaces those people in the gallery; prints a per-person summary.`;
+
+export async function runEnroll(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    gallery: { type: "string" },
+    only: { type: "string", multiple: true },
+    json: { type: "boolean" },
+    ...visionFlags,
+  });
+  const galleryPath = requireOption(values.gallery, "--gallery");
+  if (positionals.length !== 1) throw new UsageError("give exactly one folder of person folders");
+  const root = positionals[0];
+  const people = listPeople(root, values.only);
+
+  const vision = new VisionClient(visionConfigFrom(values));
+  await vision.start();
+  try {
+    // Refuse a damaged or foreign gallery before any work is done, and never overwrite it.
+    const gallery =
+      readGalleryFor(galleryPath, vision.embedderId) ?? new Gallery(vision.embedderId, vision.embedderDim);
+    const calibration = calibrationFor(defaultCalibrationPath(WEIGHTS_DIR), vision.embedderId);
+    const policy = {
+      ...DEFAULT_ENROLL_POLICY,
+      outlierThreshold: calibration
+        ? (thresholdFor(calibration, "full", 1) ?? 0.25)
+        : DEFAULT_ENROLL_POLICY.outlierThreshold,
+    };
+    let failures = 0;
+    const summary: object[] = [];
+    for (const { name, dir } of people) {
+      const files = [...walkImages(dir)];
+      const photos: PhotoFaces[] = [];
+      for (const file of files) {
+        try {
+          const r = await vision.analyzeEncoded(readFileSync(file), { withUpper: true, maxFaces: 4 });
+          photos.push({ file, faces: r.faces });
+        } catch (err) {
+          photos.push({ file, error: (err as Error).message });
+        }
+      }
+      const { person, outcomes } = buildPerson(name, photos, policy);
+      const used = outcomes.filter((o) => o.accepted);
+      const rejected = outcomes.filter((o) => !o.accepted);
+      if (person) gallery.put(person);
+      else failures++;
+      summary.push({
+        name,
+        photos: files.length,
+        used: used.length,
+        masked_photos: used.filter((o) => o.masked).length,
+        templates: person?.templates.length ?? 0,
+        enrolled: person !== null,
+        rejected: rejected.map((o) => ({ file: o.file, reason: o.reason })),
+      });
+      if (!values.json) printPerson(name, files.length, used.length, person !== null, rejected);
+    }
+    writeGalleryFile(galleryPath, gallery);
+    if (values.json) process.stdout.write(`${JSON.stringify({ gallery: galleryPath, people: summary })}\n`);
+    else console.log(`gallery ${galleryPath}: ${gallery.people.size} people (${vision.embedderId})`);
+    return failures > 0 ? 1 : 0;
+  } finally {
+    await vision.stop();
+  }
+}
+
+function listPeople(root: string, only?: string[]): { name: string; dir: string }[] {
+  let entries: import("node:fs").Dirent[];
+  try {
+    if (!statSync(root).isDirectory()) throw new UsageError(`${root} is not a folder`);
+    entries = readdirSync(root, { withFileTypes: true });
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`cannot read folder ${root} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  const people = entries
+    .filter((e) => e.isDirectory() && !e.name.startsWith("."))
+    .map((e) => ({ name: e.name.normalize("NFC"), dir: join(root, e.name) }))
+    .filter((p) => !only || only.includes(p.name))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  if (people.length === 0)
+    throw new UsageError(`${root} holds no person folders (one folder per person expected)`);
+  return people;
+}
+
+function printPerson(
+  name: string,
+  photos: number,
+  used: number,
+  enrolled: boolean,
+  rejected: { file: string; reason?: string }[],
+): void {
+  const status = enrolled
+    ? "enrolled"
+    : photos === 0
+      ? "NOT enrolled: folder holds no images"
+      : "NOT enrolled";
+  console.log(`${name}: ${used}/${photos} photos used — ${status}`);
+  for (const r of rejected) console.log(`  skipped ${r.file}: ${r.reason}`);
+}

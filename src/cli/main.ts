@@ -1,0 +1,82 @@
+import { UsageError } from "./args.ts";
+
+interface Command {
+  usage: string;
+  summary: string;
+  load: () => Promise<(argv: string[]) => Promise<number>>;
+}
+
+// Commands load lazily: `facegate gallery list` must not pay for loading the training stack.
+const COMMANDS: Record<string, Command> = {
+  enroll: {
+    summary: "enroll people from a folder of person folders",
+    usage: "",
+    load: async () => (await import("./commands/enroll.ts")).runEnroll,
+  },
+  identify: {
+    summary: "name the faces in images",
+    usage: "",
+    load: async () => (await import("./commands/identify.ts")).runIdentify,
+  },
+  gallery: {
+    summary: "list, inspect or remove enrolled people",
+    usage: "",
+    load: async () => (await import("./commands/gallery.ts")).runGallery,
+  },
+  "import-h5": {
+    summary: "convert a Keras .h5 model into a TF.js layers model",
+    usage: "",
+    load: async () => (await import("./commands/import-h5.ts")).runImportH5,
+  },
+  models: {
+    summary: "fetch or verify the model files",
+    usage: "",
+    load: async () => (await import("./commands/models.ts")).runModels,
+  },
+};
+
+function help(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
+  return `facegate — face recognition for the doorway\n\nusage: facegate <command> [options]\n\n${lines.join("\n")}\n\nRun \`facegate <command> --help\` for a command's options.`;
+}
+
+async function usageOf(name: string): Promise<string> {
+  const mod = (await import(
+    `./commands/${name}${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`
+  )) as Record<string, unknown>;
+  const usage = Object.entries(mod).find(([k]) => k.endsWith("Usage"))?.[1];
+  return typeof usage === "string" ? usage : `facegate ${name}`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    console.log(help());
+    return name ? 0 : 2;
+  }
+  if (name === "--version") {
+    console.log(process.env.npm_package_version ?? "facegate");
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`facegate: unknown command "${name}"\n\n${help()}`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    console.log(await usageOf(name));
+    return 0;
+  }
+  try {
+    return await (await command.load())(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`facegate ${name}: ${err.message}\n\nusage: ${await usageOf(name)}`);
+      return 2;
+    }
+    const e = err as Error;
+    console.error(`facegate ${name}: ${e.message}`);
+    if (process.env.FACEGATE_DEBUG) console.error(e.stack);
+    return 1;
+  }
+}

@@ -1,0 +1,22 @@
+export { brokerUrl, chooseBroker } from "./broker.ts";
+export { type Command, CommandListener, type CommandName, parseCommand } from "./commands.ts";
+export { type DiscoveryOptions, HomeAssistantDiscovery } from "./discovery.ts";
+export { EmbeddedBroker } from "./embedded-broker.ts";
+export { Outbox } from "./outbox.ts";
+export { PresenceTracker } from "./presence.ts";
+export { MqttPublisher, type MqttPublisherOptions, type PublisherStats, redactUrl } from "./publisher.ts";
+export {
+  type CameraState,
+  type CameraStats,
+  type FaceEvent,
+  type FaceEventType,
+  type LastIdentified,
+  type MessageKind,
+  messages,
+  type OutgoingMessage,
+  type PayloadMap,
+  type PresenceState,
+  slug,
+  Topics,
+  topicMatches,
+} from "./topics.ts";

@@ -1,0 +1,184 @@
+/**
+ * Every topic facegate publishes or listens to, and the payload each one carries. The publisher only
+ * sends `OutgoingMessage`s built here, so a payload can never drift from its documented shape.
+ */
+
+export type FaceEventType = "identified" | "unknown" | "left";
+
+/** `<prefix>/<camera>/event` — not retained; one per track decision. */
+export interface FaceEvent {
+  type: FaceEventType;
+  /** The enrolled name for `identified`; null for `unknown` (and for `left` of an unknown face). */
+  name: string | null;
+  /** Similarity of the best match, 0..1. */
+  score: number;
+  masked: boolean;
+  track_id: string;
+  camera: string;
+  /** Pixels in the camera frame: left, top, width, height. */
+  box: [number, number, number, number];
+  first_seen: string;
+  timestamp: string;
+}
+
+/** `<prefix>/<camera>/stats` — not retained; periodic numbers about one camera's pipeline. */
+export interface CameraStats {
+  fps: number;
+  frames: number;
+  faces: number;
+  timestamp: string;
+  [extra: string]: number | string | boolean | null;
+}
+
+/** `<prefix>/<camera>/status` — retained. */
+export type CameraState = "online" | "stalled" | "offline";
+
+/** `<prefix>/people/<slug>` — retained presence of one enrolled person. */
+export interface PresenceState {
+  state: "home" | "not_home";
+  name: string;
+  /** Camera of the last sighting; null when not seen since facegate started. */
+  camera: string | null;
+  last_seen: string | null;
+}
+
+/** `<prefix>/<camera>/last_identified` — retained, so a dashboard shows who was seen last. */
+export interface LastIdentified {
+  name: string;
+  score: number;
+  masked: boolean;
+  timestamp: string;
+}
+
+/** The topic → payload map. */
+export interface PayloadMap {
+  status: "online" | "offline";
+  event: FaceEvent;
+  stats: CameraStats;
+  camera_status: CameraState;
+  last_identified: LastIdentified;
+  person: PresenceState | "";
+  snapshot: Buffer;
+  discovery: Record<string, unknown> | "";
+}
+
+export type MessageKind = keyof PayloadMap;
+
+export interface OutgoingMessage {
+  kind: MessageKind;
+  topic: string;
+  payload: string | Buffer;
+  retain: boolean;
+  /**
+   * Whether the message waits in the outbox while the broker is unreachable. Stats and snapshots are
+   * stale by the time the broker is back, so they are dropped instead of pushing events out.
+   */
+  queue: boolean;
+}
+
+/** Names are free text ("Anna Maria"); topic levels and HA object ids need a plain form. */
+export function slug(name: string): string {
+  const plain = name
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, "_")
+    .replace(/^_+|_+$/g, "");
+  return plain || "unnamed";
+}
+
+/** MQTT filter matching with '+' and '#', for the few wildcard subscriptions facegate makes. */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split("/");
+  const t = topic.split("/");
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === "#") return true;
+    if (i >= t.length) return false;
+    if (f[i] !== "+" && f[i] !== t[i]) return false;
+  }
+  return f.length === t.length;
+}
+
+export class Topics {
+  constructor(
+    readonly prefix: string,
+    readonly discoveryPrefix = "homeassistant",
+  ) {}
+
+  status(): string {
+    return `${this.prefix}/status`;
+  }
+  event(camera: string): string {
+    return `${this.prefix}/${camera}/event`;
+  }
+  stats(camera: string): string {
+    return `${this.prefix}/${camera}/stats`;
+  }
+  cameraStatus(camera: string): string {
+    return `${this.prefix}/${camera}/status`;
+  }
+  lastIdentified(camera: string): string {
+    return `${this.prefix}/${camera}/last_identified`;
+  }
+  snapshot(camera: string): string {
+    return `${this.prefix}/${camera}/snapshot`;
+  }
+  person(name: string): string {
+    return `${this.prefix}/people/${slug(name)}`;
+  }
+  /** Commands in: `{"command": "reload"}` or `{"command": "status"}` (or the bare word). */
+  command(): string {
+    return `${this.prefix}/command`;
+  }
+  homeAssistantStatus(): string {
+    return `${this.discoveryPrefix}/status`;
+  }
+  discovery(component: string, nodeId: string, objectId: string): string {
+    return `${this.discoveryPrefix}/${component}/${nodeId}/${objectId}/config`;
+  }
+}
+
+const json = (value: unknown): string => JSON.stringify(value);
+
+/** Builders: the only way the rest of facegate makes an `OutgoingMessage`. */
+export const messages = {
+  status(topics: Topics, state: PayloadMap["status"]): OutgoingMessage {
+    return { kind: "status", topic: topics.status(), payload: state, retain: true, queue: false };
+  },
+  event(topics: Topics, event: FaceEvent): OutgoingMessage {
+    return {
+      kind: "event",
+      topic: topics.event(event.camera),
+      payload: json(event),
+      retain: false,
+      queue: true,
+    };
+  },
+  stats(topics: Topics, camera: string, stats: CameraStats): OutgoingMessage {
+    return { kind: "stats", topic: topics.stats(camera), payload: json(stats), retain: false, queue: false };
+  },
+  cameraStatus(topics: Topics, camera: string, state: CameraState): OutgoingMessage {
+    return {
+      kind: "camera_status",
+      topic: topics.cameraStatus(camera),
+      payload: state,
+      retain: true,
+      queue: true,
+    };
+  },
+  lastIdentified(topics: Topics, camera: string, last: LastIdentified): OutgoingMessage {
+    const topic = topics.lastIdentified(camera);
+    return { kind: "last_identified", topic, payload: json(last), retain: true, queue: true };
+  },
+  snapshot(topics: Topics, camera: string, jpeg: Buffer): OutgoingMessage {
+    return { kind: "snapshot", topic: topics.snapshot(camera), payload: jpeg, retain: false, queue: false };
+  },
+  person(topics: Topics, name: string, state: PresenceState | ""): OutgoingMessage {
+    const payload = state === "" ? "" : json(state);
+    return { kind: "person", topic: topics.person(name), payload, retain: true, queue: true };
+  },
+  discovery(topic: string, config: Record<string, unknown> | ""): OutgoingMessage {
+    const payload = config === "" ? "" : json(config);
+    return { kind: "discovery", topic, payload, retain: true, queue: true };
+  },
+};

@@ -1,0 +1,117 @@
+import { basename } from "node:path";
+import type { FaceAnalysis } from "../vision/analyzer.ts";
+import type { Person, Template } from "./gallery.ts";
+import { cosine, meanTemplate } from "./matcher.ts";
+
+export interface EnrollPolicy {
+  /** Faces narrower than this (original pixels) are too small to enroll. */
+  minFaceSize: number;
+  /** Aligned-face sharpness below this is too blurred (see vision/quality.ts). */
+  minSharpness: number;
+  /** A whole-face template whose similarity to the rest of the person's templates falls below this is dropped. */
+  outlierThreshold: number;
+}
+
+export const DEFAULT_ENROLL_POLICY: EnrollPolicy = {
+  minFaceSize: 48,
+  minSharpness: 25,
+  outlierThreshold: 0.25,
+};
+
+export interface PhotoOutcome {
+  file: string;
+  accepted: boolean;
+  reason?: string;
+  masked?: boolean;
+}
+
+export interface PhotoFaces {
+  file: string;
+  faces?: FaceAnalysis[];
+  error?: string;
+}
+
+/** Picks the photo's face (the largest) and checks it is usable for enrollment. */
+export function chooseEnrollFace(
+  photo: PhotoFaces,
+  policy: EnrollPolicy,
+): { face: FaceAnalysis } | { reason: string } {
+  if (photo.error) return { reason: photo.error };
+  const faces = photo.faces ?? [];
+  if (faces.length === 0) return { reason: "no face found" };
+  const face = faces.reduce((a, b) => (b.box[2] * b.box[3] > a.box[2] * a.box[3] ? b : a));
+  if (face.faceSize < policy.minFaceSize) {
+    return { reason: `face too small (${Math.round(face.faceSize)} px wide, needs ${policy.minFaceSize})` };
+  }
+  if (face.sharpness < policy.minSharpness) {
+    return {
+      reason: `face too blurred (sharpness ${face.sharpness.toFixed(0)}, needs ${policy.minSharpness})`,
+    };
+  }
+  if (!face.upperEmbedding)
+    throw new Error("enrollment needs upper-face embeddings (analyze with withUpper)");
+  return { face };
+}
+
+/**
+ * Drops whole-face templates that disagree with the rest of the person's photos (wrong person in the folder, a
+ * bad detection): each is compared with the mean of the others. Needs three or more to tell who is the odd one.
+ */
+export function findOutliers(vectors: Float32Array[], threshold: number): Set<number> {
+  const out = new Set<number>();
+  if (vectors.length < 3) return out;
+  const dim = vectors[0].length;
+  vectors.forEach((v, i) => {
+    const others = meanTemplate(
+      vectors.filter((_, j) => j !== i),
+      dim,
+    );
+    if (cosine(v, others) < threshold) out.add(i);
+  });
+  // If most photos disagree, the folder is inconsistent, not one photo: keep them and let the summary show it.
+  return out.size * 2 > vectors.length ? new Set() : out;
+}
+
+export interface PersonEnrollment {
+  person: Person | null;
+  outcomes: PhotoOutcome[];
+}
+
+/** Builds a person's templates from analysed photos. Masked photos only give upper-face templates. */
+export function buildPerson(name: string, photos: PhotoFaces[], policy: EnrollPolicy): PersonEnrollment {
+  const outcomes: PhotoOutcome[] = [];
+  const accepted: { file: string; face: FaceAnalysis }[] = [];
+  for (const photo of photos) {
+    const choice = chooseEnrollFace(photo, policy);
+    if ("reason" in choice) outcomes.push({ file: photo.file, accepted: false, reason: choice.reason });
+    else accepted.push({ file: photo.file, face: choice.face });
+  }
+  const unmasked = accepted.filter((a) => !a.face.masked);
+  const outliers = findOutliers(
+    unmasked.map((a) => a.face.embedding),
+    policy.outlierThreshold,
+  );
+  const dropped = new Set(unmasked.filter((_, i) => outliers.has(i)).map((a) => a.file));
+  const templates: Template[] = [];
+  for (const { file, face } of accepted) {
+    if (dropped.has(file)) {
+      outcomes.push({
+        file,
+        accepted: false,
+        reason: "does not look like the person's other photos (outlier)",
+      });
+      continue;
+    }
+    const source = basename(file);
+    if (!face.masked) templates.push({ space: "full", vector: face.embedding, source, masked: false });
+    templates.push({
+      space: "upper",
+      vector: face.upperEmbedding as Float32Array,
+      source,
+      masked: face.masked,
+    });
+    outcomes.push({ file, accepted: true, masked: face.masked });
+  }
+  const person = templates.length > 0 ? { name, enrolledAt: new Date().toISOString(), templates } : null;
+  return { person, outcomes };
+}

@@ -1,0 +1,53 @@
+import { join } from "node:path";
+import { type Calibration, loadCalibration, thresholdFor } from "./calibration.ts";
+import type { Gallery, TemplateSpace } from "./gallery.ts";
+import { Matcher, type Thresholds } from "./matcher.ts";
+
+/** Where the product's calibration lives (made by scripts/calibrate.ts on development data, committed). */
+export function defaultCalibrationPath(weightsDir: string): string {
+  return join(weightsDir, "calibration.json");
+}
+
+export interface ThresholdOverrides {
+  full?: number;
+  upper?: number;
+}
+
+/** Calibration that belongs to this embedder, or null (another embedder's scores would be meaningless). */
+export function calibrationFor(path: string, embedderId: string): Calibration | null {
+  const c = loadCalibration(path);
+  return c && c.embedder === embedderId ? c : null;
+}
+
+/**
+ * The decision thresholds for a gallery: the calibrated defaults for its size, unless overridden. A user-brought
+ * embedder has no calibration, so it needs explicit thresholds.
+ */
+export function resolveThresholds(
+  gallery: Gallery,
+  calibration: Calibration | null,
+  overrides: ThresholdOverrides = {},
+): Thresholds {
+  const size = Math.max(1, gallery.people.size);
+  const pick = (space: TemplateSpace, fallback?: number): number => {
+    const o = overrides[space];
+    if (o !== undefined) return o;
+    const t = calibration ? thresholdFor(calibration, space, size) : null;
+    if (t !== null) return t;
+    if (fallback !== undefined) return fallback;
+    throw new Error(
+      `no calibrated threshold for embedder "${gallery.embedderId}" (${space} faces): set recognition.threshold` +
+        `${space === "upper" ? " and recognition.masked_threshold" : ""} in the config (or --threshold), or run scripts/calibrate.ts`,
+    );
+  };
+  const full = pick("full");
+  return { full, upper: pick("upper", full) };
+}
+
+export function buildMatcher(
+  gallery: Gallery,
+  calibration: Calibration | null,
+  overrides: ThresholdOverrides = {},
+): Matcher {
+  return new Matcher(gallery, resolveThresholds(gallery, calibration, overrides));
+}

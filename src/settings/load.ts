@@ -1,0 +1,103 @@
+import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
+import { parseDocument } from "yaml";
+import { SettingsError } from "./errors.ts";
+import { describeIssues } from "./format-issues.ts";
+import { type ParsedSettings, settingsSchema } from "./schema.ts";
+
+/**
+ * Validated settings with secrets resolved: `mqtt.password` holds the password whether it came from
+ * the YAML, from `mqtt.password_file` or from `FACEGATE_MQTT_PASSWORD`; relative paths are absolute.
+ */
+export type Settings = ParsedSettings;
+
+export const PASSWORD_ENV = "FACEGATE_MQTT_PASSWORD";
+
+export interface ParseOptions {
+  /** Relative paths in the settings are resolved against this folder (the config file's). */
+  baseDir?: string;
+  /** Where the settings came from, put in front of every error message. */
+  origin?: string;
+  /** Environment to read `FACEGATE_MQTT_PASSWORD` from; defaults to `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Reads, parses and validates a YAML settings file. Throws `SettingsError` with a readable message. */
+export function loadSettings(path: string, options: Omit<ParseOptions, "baseDir" | "origin"> = {}): Settings {
+  let source: string;
+  try {
+    source = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT" ? "file not found" : code === "EACCES" ? "permission denied" : String(error);
+    throw new SettingsError(`${path}: cannot read the settings file (${why})`);
+  }
+  const document = parseDocument(source, { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    const first = document.errors[0];
+    const where = first.linePos ? `line ${first.linePos[0].line}, column ${first.linePos[0].col}` : "";
+    const why = first.message.split("\n")[0];
+    throw new SettingsError(`${path}: not valid YAML${where ? ` (${where})` : ""}: ${why}`);
+  }
+  const raw: unknown = document.toJS() ?? {};
+  return parseSettings(raw, { ...options, baseDir: dirname(resolve(path)), origin: path });
+}
+
+/** Validates an already parsed object (from YAML, JSON or a test) and resolves secrets and paths. */
+export function parseSettings(raw: unknown, options: ParseOptions = {}): Settings {
+  const prefix = options.origin ? `${options.origin}: ` : "";
+  const result = settingsSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = describeIssues(result.error.issues);
+    throw new SettingsError(problems.map((p) => prefix + p).join("\n"), problems);
+  }
+  const settings = result.data;
+  const fail = (problem: string): never => {
+    throw new SettingsError(prefix + problem, [problem]);
+  };
+  const base = options.baseDir;
+  const abs = (p: string | undefined): string | undefined =>
+    p && base && !isAbsolute(p) ? resolve(base, p) : p;
+
+  settings.gallery = abs(settings.gallery) ?? settings.gallery;
+  settings.models_dir = abs(settings.models_dir);
+  settings.detector.model = abs(settings.detector.model);
+  settings.snapshots.dir = abs(settings.snapshots.dir);
+  settings.mqtt.outbox.path = abs(settings.mqtt.outbox.path);
+  settings.mqtt.password_file = abs(settings.mqtt.password_file);
+  if (settings.mqtt.tls) {
+    settings.mqtt.tls.ca = abs(settings.mqtt.tls.ca);
+    settings.mqtt.tls.cert = abs(settings.mqtt.tls.cert);
+    settings.mqtt.tls.key = abs(settings.mqtt.tls.key);
+  }
+  for (const camera of Object.values(settings.cameras)) {
+    // Only files and folders are relative; devices are absolute and URLs carry a scheme.
+    if (!camera.source.includes("://")) camera.source = abs(camera.source) ?? camera.source;
+  }
+
+  const mqtt = settings.mqtt;
+  if (mqtt.password !== undefined && mqtt.password_file !== undefined) {
+    fail("mqtt.password_file: give either mqtt.password or mqtt.password_file, not both");
+  }
+  if (mqtt.password_file !== undefined) {
+    try {
+      mqtt.password = readFileSync(mqtt.password_file, "utf8").replace(/\r?\n$/, "");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? String(error);
+      fail(`mqtt.password_file: cannot read ${mqtt.password_file} (${code})`);
+    }
+  } else if (mqtt.password === undefined) {
+    const fromEnv = (options.env ?? process.env)[PASSWORD_ENV];
+    if (fromEnv) mqtt.password = fromEnv;
+  }
+  if (mqtt.password !== undefined && mqtt.username === undefined) {
+    fail(
+      "mqtt.username: required when a password is given (mqtt.password, password_file or FACEGATE_MQTT_PASSWORD)",
+    );
+  }
+  if (mqtt.tls && (mqtt.tls.cert === undefined) !== (mqtt.tls.key === undefined)) {
+    fail("mqtt.tls: cert and key go together — give both or neither");
+  }
+  return settings;
+}

@@ -1,0 +1,36 @@
+type Rect = readonly [x: number, y: number, w: number, h: number];
+
+export function iou(a: Rect, b: Rect): number {
+  const x0 = Math.max(a[0], b[0]);
+  const y0 = Math.max(a[1], b[1]);
+  const x1 = Math.min(a[0] + a[2], b[0] + b[2]);
+  const y1 = Math.min(a[1] + a[3], b[1] + b[3]);
+  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
+  const union = a[2] * a[3] + b[2] * b[3] - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+/**
+ * MediaPipe-style weighted NMS: candidates overlapping the best one are not just suppressed but averaged into it,
+ * weighted by score, which steadies boxes and keypoints from frame to frame.
+ */
+export function weightedNms<T extends { score: number; values: number[] }>(
+  candidates: T[],
+  rectOf: (c: T) => Rect,
+  iouThreshold: number,
+): { score: number; values: number[] }[] {
+  const remaining = [...candidates].sort((a, b) => b.score - a.score);
+  const out: { score: number; values: number[] }[] = [];
+  while (remaining.length > 0) {
+    const best = remaining[0];
+    const bestRect = rectOf(best);
+    const group: T[] = [];
+    const rest: T[] = [];
+    for (const c of remaining) (iou(bestRect, rectOf(c)) > iouThreshold ? group : rest).push(c);
+    const total = group.reduce((s, c) => s + c.score, 0);
+    const values = best.values.map((_, k) => group.reduce((s, c) => s + c.values[k] * c.score, 0) / total);
+    out.push({ score: best.score, values });
+    remaining.splice(0, remaining.length, ...rest);
+  }
+  return out;
+}

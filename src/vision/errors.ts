@@ -1,0 +1,20 @@
+/** A model file that is absent or unreadable: the message says how to get it back. */
+export class ModelMissingError extends Error {
+  constructor(
+    readonly path: string,
+    detail?: string,
+  ) {
+    super(
+      `model file ${path} is ${detail ? `unreadable (${detail})` : "missing"}; run \`npx facegate models fetch\` to fetch and verify the models again`,
+    );
+    this.name = "ModelMissingError";
+  }
+}
+
+/** An input image that cannot be used (not an image, truncated, too large, ...). */
+export class ImageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ImageError";
+  }
+}

@@ -1,0 +1,100 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { FaceAnalyzer } from "./analyzer.ts";
+import { BlazeFaceDetector } from "./detectors/blazeface.ts";
+import { Rfb320Detector } from "./detectors/rfb320.ts";
+import { ScrfdDetector } from "./detectors/scrfd.ts";
+import { YuNetDetector } from "./detectors/yunet.ts";
+import { ArcFaceOnnxEmbedder } from "./embedders/arcface-onnx.ts";
+import { ModelMissingError } from "./errors.ts";
+import type { MaskClassifier } from "./mask-classifier.ts";
+import type { FaceDetector } from "./types.ts";
+
+export type DetectorKind = "blazeface" | "rfb320" | "yunet" | "scrfd";
+
+export interface VisionConfig {
+  /** Folder of the fetched models; defaults to the package's models/. */
+  modelsDir?: string;
+  detector?: { kind?: DetectorKind; model?: string; minScore?: number; inputSize?: number };
+  embedder?: { model?: string; mean?: number; std?: number };
+  /** Threads per ONNX session. */
+  threads?: number;
+}
+
+/** The package root (two levels above this file in src/ and in dist/). */
+export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const DEFAULT_MODELS_DIR = process.env.FACEGATE_MODELS_DIR ?? join(PACKAGE_ROOT, "models");
+/** Small weights the project trains itself, committed to the repository. */
+export const WEIGHTS_DIR = join(PACKAGE_ROOT, "weights");
+
+/** An embedder's id names the file and its content, so a gallery can never be read with different weights. */
+export function embedderIdFor(modelPath: string): string {
+  let digest: string;
+  try {
+    digest = createHash("sha256").update(readFileSync(modelPath)).digest("hex").slice(0, 8);
+  } catch {
+    throw new ModelMissingError(modelPath);
+  }
+  return `${basename(modelPath).replace(/\.onnx$/, "")}-${digest}`;
+}
+
+export async function createDetector(cfg: VisionConfig): Promise<FaceDetector> {
+  const dir = cfg.modelsDir ?? DEFAULT_MODELS_DIR;
+  const d = cfg.detector ?? {};
+  const session = { intraOpThreads: cfg.threads };
+  switch (d.kind ?? "blazeface") {
+    case "blazeface":
+      return BlazeFaceDetector.create(d.model ?? join(dir, "blazeface_back_256.onnx"), {
+        ...session,
+        minScore: d.minScore,
+      });
+    case "rfb320":
+      return Rfb320Detector.create(
+        { detector: d.model ?? join(dir, "fr_detect.onnx"), landmarks: join(dir, "fr_landmark.onnx") },
+        { ...session, minScore: d.minScore },
+      );
+    case "yunet":
+      return YuNetDetector.create(requireModel(d.model, "yunet"), {
+        ...session,
+        minScore: d.minScore,
+        inputSize: d.inputSize,
+      });
+    case "scrfd":
+      return ScrfdDetector.create(requireModel(d.model, "scrfd"), {
+        ...session,
+        minScore: d.minScore,
+        inputSize: d.inputSize,
+      });
+    default:
+      throw new Error(`unknown detector kind "${d.kind}" (blazeface, rfb320, yunet or scrfd)`);
+  }
+}
+
+export async function createAnalyzer(
+  cfg: VisionConfig,
+  maskClassifier: (threads?: number) => Promise<MaskClassifier | null> = async () => null,
+): Promise<FaceAnalyzer> {
+  const dir = cfg.modelsDir ?? DEFAULT_MODELS_DIR;
+  const embedderPath = cfg.embedder?.model ?? join(dir, "fr_feature.onnx");
+  const [detector, embedder, mask] = await Promise.all([
+    createDetector(cfg),
+    ArcFaceOnnxEmbedder.create(embedderPath, {
+      id: embedderIdFor(embedderPath),
+      mean: cfg.embedder?.mean,
+      std: cfg.embedder?.std,
+      intraOpThreads: cfg.threads,
+    }),
+    maskClassifier(cfg.threads),
+  ]);
+  return new FaceAnalyzer(detector, embedder, mask);
+}
+
+function requireModel(path: string | undefined, kind: string): string {
+  if (!path)
+    throw new Error(
+      `detector "${kind}" uses a model you bring: set detector.model (--detector-model) to its .onnx file`,
+    );
+  return path;
+}
