@@ -54,7 +54,25 @@ export function* walkImages(dir: string): Generator<string> {
   entries.sort((a, b) => a.name.localeCompare(b.name));
   for (const e of entries) {
     const full = join(dir, e.name);
-    if (e.isDirectory()) yield* walkImages(full);
-    else if (e.isFile() && isImagePath(e.name) && !e.name.startsWith(".")) yield full;
+    if (e.name.startsWith(".")) continue;
+    // Symbolic links are followed (people link photos into their folders), but only one level: no cycles.
+    const kind = e.isSymbolicLink()
+      ? linkKind(full)
+      : e.isDirectory()
+        ? "dir"
+        : e.isFile()
+          ? "file"
+          : "other";
+    if (kind === "dir" && !e.isSymbolicLink()) yield* walkImages(full);
+    else if (kind === "file" && isImagePath(e.name)) yield full;
+  }
+}
+
+function linkKind(path: string): "dir" | "file" | "other" {
+  try {
+    const st = statSync(path);
+    return st.isDirectory() ? "dir" : st.isFile() ? "file" : "other";
+  } catch {
+    return "other";
   }
 }

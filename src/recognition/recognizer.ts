@@ -3,6 +3,14 @@ import { type Calibration, loadCalibration, thresholdFor } from "./calibration.t
 import type { Gallery, TemplateSpace } from "./gallery.ts";
 import { Matcher, type Thresholds } from "./matcher.ts";
 
+/**
+ * Galleries smaller than this are thresholded as if they had this many people. The per-comparison model assumes
+ * a stranger's scores against different people are independent draws from one population; in a small household
+ * gallery they are not (a stranger of the same age and sex as one member scores high against that member), so
+ * the threshold stops falling below the 20-person value. Unmasked genuine scores sit far above it (ID barely moves).
+ */
+export const MIN_CALIBRATED_GALLERY = 20;
+
 /** Where the product's calibration lives (made by scripts/calibrate.ts on development data, committed). */
 export function defaultCalibrationPath(weightsDir: string): string {
   return join(weightsDir, "calibration.json");
@@ -28,7 +36,7 @@ export function resolveThresholds(
   calibration: Calibration | null,
   overrides: ThresholdOverrides = {},
 ): Thresholds {
-  const size = Math.max(1, gallery.people.size);
+  const size = Math.max(MIN_CALIBRATED_GALLERY, gallery.people.size);
   const pick = (space: TemplateSpace, fallback?: number): number => {
     const o = overrides[space];
     if (o !== undefined) return o;

@@ -75,6 +75,20 @@ export function alignFace(image: RgbImage, landmarks: FivePoints, size = 112): R
   return warpSimilarity(image, inv, size, size);
 }
 
+/**
+ * Aligns on the two eyes alone (they fix scale, rotation and position exactly). Used for the masked-face path:
+ * a mask moves the nose and mouth landmarks by 10–13 % of the eye distance but the eyes by ~6 %, and the same
+ * alignment is used for the gallery's upper-face templates, so probe and gallery stay consistent.
+ */
+export function alignByEyes(image: RgbImage, eyeLeft: Point, eyeRight: Point, size = 112): RgbImage {
+  const scale = size / 112;
+  const dst: Point[] = [
+    [ARCFACE_TEMPLATE[0][0] * scale, ARCFACE_TEMPLATE[0][1] * scale],
+    [ARCFACE_TEMPLATE[1][0] * scale, ARCFACE_TEMPLATE[1][1] * scale],
+  ];
+  return warpSimilarity(image, invertSimilarity(estimateSimilarity([eyeLeft, eyeRight], dst)), size, size);
+}
+
 /** Samples `out(x, y) = image(inv(x, y))` bilinearly. */
 export function warpSimilarity(image: RgbImage, inv: Similarity, width: number, height: number): RgbImage {
   const out = new Uint8Array(width * height * 3);

@@ -1,5 +1,6 @@
-import { alignFace } from "./align.ts";
+import { alignByEyes, alignFace } from "./align.ts";
 import { type DecodedImage, decodeImage } from "./decode.ts";
+import { fivePointsFrom68, type Landmarks68 } from "./landmarks68.ts";
 import type { MaskClassifier } from "./mask-classifier.ts";
 import { occludeLowerFace, sharpness } from "./quality.ts";
 import type { Box, Embedder, FaceDetector, FivePoints, Point, RgbImage } from "./types.ts";
@@ -35,6 +36,23 @@ export interface AnalyzerOptions {
   keepAligned?: boolean;
   /** Compute the upper-face embedding for unmasked faces too. */
   withUpper?: boolean;
+  /**
+   * Faces overlapping one of these boxes (original pixels, IoU ≥ 0.3) are detected but not embedded: their
+   * `embedding` is empty (length 0), `masked` false. The daemon passes the predicted boxes of tracks whose
+   * identity is already decided, which saves the embedder's share of the frame (about half of it per face).
+   */
+  skipEmbedding?: readonly Box[];
+}
+
+/** Overlap below which a detection is not the face of a skipped (already decided) track. */
+const SKIP_IOU = 0.3;
+
+function overlaps(a: Box, b: Box): boolean {
+  const ix = Math.max(0, Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]));
+  const iy = Math.max(0, Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]));
+  const inter = ix * iy;
+  const union = a[2] * a[3] + b[2] * b[3] - inter;
+  return union > 0 && inter / union >= SKIP_IOU;
 }
 
 export interface AnalyzedFace extends FaceAnalysis {
@@ -47,6 +65,12 @@ export class FaceAnalyzer {
     readonly detector: FaceDetector,
     readonly embedder: Embedder,
     readonly maskClassifier: MaskClassifier | null,
+    /**
+     * Refines the detector's points with the 68-point model: on lfw-dev its five points align better than
+     * BlazeFace's estimated mouth corners (unmasked ID 0.987 vs 0.983), and its eyes (means of six points each)
+     * drive the masked path (masked ID 0.78 vs 0.73 with BlazeFace's five points, same protocol).
+     */
+    readonly landmarks68: Landmarks68 | null = null,
   ) {}
 
   async analyzeEncoded(bytes: Buffer | Uint8Array, opts: AnalyzerOptions = {}): Promise<AnalyzedFace[]> {
@@ -66,18 +90,34 @@ export class FaceAnalyzer {
       .slice(0, opts.maxFaces ?? 32);
     const faces: AnalyzedFace[] = [];
     for (const d of detections) {
-      const aligned = alignFace(image, d.landmarks, this.embedder.inputSize);
-      const embedding = await this.embedder.embed(aligned);
-      const maskProbability = this.maskClassifier ? await this.maskClassifier.predict(aligned) : 0;
-      const masked = maskProbability >= 0.5;
-      const upperEmbedding =
-        masked || opts.withUpper
-          ? await this.embedder.embed(occludeLowerFace(aligned, UPPER_FACE_ROWS))
-          : undefined;
       const s = (p: Point): Point => [p[0] * scale, p[1] * scale];
+      const box = clipBox(d.box, image.width, image.height, scale);
+      if (opts.skipEmbedding?.some((b) => overlaps(b, box))) {
+        faces.push({
+          box,
+          landmarks: d.landmarks.map(s) as unknown as FivePoints,
+          detectorScore: d.score,
+          embedding: new Float32Array(0),
+          masked: false,
+          maskProbability: 0,
+          faceSize: d.box[2] * scale,
+          sharpness: 0,
+        });
+        continue;
+      }
+      const points = this.landmarks68
+        ? fivePointsFrom68(await this.landmarks68.predict(image, d.box))
+        : d.landmarks;
+      const aligned = alignFace(image, points, this.embedder.inputSize);
+      const embedding = await this.embedder.embed(aligned);
+      const maskProbability = this.maskClassifier
+        ? await this.maskClassifier.predict({ aligned, embedding })
+        : 0;
+      const masked = maskProbability >= (this.maskClassifier?.threshold ?? 0.5);
+      const upperEmbedding = masked || opts.withUpper ? await this.embedUpperFace(image, points) : undefined;
       faces.push({
-        box: [d.box[0] * scale, d.box[1] * scale, d.box[2] * scale, d.box[3] * scale],
-        landmarks: d.landmarks.map(s) as unknown as FivePoints,
+        box,
+        landmarks: points.map(s) as unknown as FivePoints,
         detectorScore: d.score,
         embedding,
         upperEmbedding,
@@ -91,7 +131,27 @@ export class FaceAnalyzer {
     return faces;
   }
 
-  async close(): Promise<void> {
-    await Promise.all([this.detector.close(), this.embedder.close(), this.maskClassifier?.close()]);
+  /** The masked path: aligned on the eyes alone, everything below the nose greyed. */
+  embedUpperFace(image: RgbImage, points: FivePoints): Promise<Float32Array> {
+    const byEyes = alignByEyes(image, points[0], points[1], this.embedder.inputSize);
+    return this.embedder.embed(occludeLowerFace(byEyes, UPPER_FACE_ROWS));
   }
+
+  async close(): Promise<void> {
+    await Promise.all([
+      this.detector.close(),
+      this.embedder.close(),
+      this.maskClassifier?.close(),
+      this.landmarks68?.close(),
+    ]);
+  }
+}
+
+/** The face box in original pixels, clipped to the image (detectors may reach past the border). */
+function clipBox(box: Box, width: number, height: number, scale: number): Box {
+  const x0 = Math.max(0, box[0]);
+  const y0 = Math.max(0, box[1]);
+  const x1 = Math.min(width, box[0] + box[2]);
+  const y1 = Math.min(height, box[1] + box[3]);
+  return [x0 * scale, y0 * scale, Math.max(0, x1 - x0) * scale, Math.max(0, y1 - y0) * scale];
 }

@@ -27,7 +27,8 @@ export async function decodeImage(
   if (input.length === 0) throw new ImageError("empty file (0 bytes)");
   let meta: Metadata;
   try {
-    meta = await sharp(input, { limitInputPixels: MAX_INPUT_PIXELS }).metadata();
+    // Header only: safe without a pixel limit, and lets the size check below name the dimensions.
+    meta = await sharp(input, { limitInputPixels: false }).metadata();
   } catch (err) {
     throw new ImageError(`not a readable image (${cleanSharpMessage(err)})`);
   }

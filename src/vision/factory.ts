@@ -4,15 +4,17 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FaceAnalyzer } from "./analyzer.ts";
 import { BlazeFaceDetector } from "./detectors/blazeface.ts";
+import { CascadeDetector } from "./detectors/cascade.ts";
 import { Rfb320Detector } from "./detectors/rfb320.ts";
 import { ScrfdDetector } from "./detectors/scrfd.ts";
 import { YuNetDetector } from "./detectors/yunet.ts";
 import { ArcFaceOnnxEmbedder } from "./embedders/arcface-onnx.ts";
 import { ModelMissingError } from "./errors.ts";
+import { Landmarks68 } from "./landmarks68.ts";
 import type { MaskClassifier } from "./mask-classifier.ts";
 import type { FaceDetector } from "./types.ts";
 
-export type DetectorKind = "blazeface" | "rfb320" | "yunet" | "scrfd";
+export type DetectorKind = "cascade" | "blazeface" | "rfb320" | "yunet" | "scrfd";
 
 export interface VisionConfig {
   /** Folder of the fetched models; defaults to the package's models/. */
@@ -44,7 +46,21 @@ export async function createDetector(cfg: VisionConfig): Promise<FaceDetector> {
   const dir = cfg.modelsDir ?? DEFAULT_MODELS_DIR;
   const d = cfg.detector ?? {};
   const session = { intraOpThreads: cfg.threads };
-  switch (d.kind ?? "blazeface") {
+  switch (d.kind ?? "cascade") {
+    case "cascade": {
+      // BlazeFace verified/rescued by RFB-320 (both in the fetched models): masked-face recall up, false alarms down.
+      const [primary, verifier] = await Promise.all([
+        BlazeFaceDetector.create(d.model ?? join(dir, "blazeface_back_256.onnx"), {
+          ...session,
+          minScore: 0.3,
+        }),
+        Rfb320Detector.create(
+          { detector: join(dir, "fr_detect.onnx"), landmarks: join(dir, "fr_landmark.onnx") },
+          { ...session, minScore: 0.3 },
+        ),
+      ]);
+      return new CascadeDetector(primary, verifier, { acceptScore: d.minScore });
+    }
     case "blazeface":
       return BlazeFaceDetector.create(d.model ?? join(dir, "blazeface_back_256.onnx"), {
         ...session,
@@ -68,7 +84,7 @@ export async function createDetector(cfg: VisionConfig): Promise<FaceDetector> {
         inputSize: d.inputSize,
       });
     default:
-      throw new Error(`unknown detector kind "${d.kind}" (blazeface, rfb320, yunet or scrfd)`);
+      throw new Error(`unknown detector kind "${d.kind}" (cascade, blazeface, rfb320, yunet or scrfd)`);
   }
 }
 
@@ -78,7 +94,7 @@ export async function createAnalyzer(
 ): Promise<FaceAnalyzer> {
   const dir = cfg.modelsDir ?? DEFAULT_MODELS_DIR;
   const embedderPath = cfg.embedder?.model ?? join(dir, "fr_feature.onnx");
-  const [detector, embedder, mask] = await Promise.all([
+  const [detector, embedder, mask, landmarks] = await Promise.all([
     createDetector(cfg),
     ArcFaceOnnxEmbedder.create(embedderPath, {
       id: embedderIdFor(embedderPath),
@@ -87,8 +103,9 @@ export async function createAnalyzer(
       intraOpThreads: cfg.threads,
     }),
     maskClassifier(cfg.threads),
+    Landmarks68.create(join(dir, "fr_landmark.onnx"), { intraOpThreads: cfg.threads }),
   ]);
-  return new FaceAnalyzer(detector, embedder, mask);
+  return new FaceAnalyzer(detector, embedder, mask, landmarks);
 }
 
 function requireModel(path: string | undefined, kind: string): string {

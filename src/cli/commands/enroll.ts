@@ -69,7 +69,7 @@ export async function runEnroll(argv: string[]): Promise<number> {
       });
       if (!values.json) printPerson(name, files.length, used.length, person !== null, rejected);
     }
-    writeGalleryFile(galleryPath, gallery);
+    if (failures < people.length) writeGalleryFile(galleryPath, gallery);
     if (values.json) process.stdout.write(`${JSON.stringify({ gallery: galleryPath, people: summary })}\n`);
     else console.log(`gallery ${galleryPath}: ${gallery.people.size} people (${vision.embedderId})`);
     return failures > 0 ? 1 : 0;

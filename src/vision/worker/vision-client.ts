@@ -20,10 +20,23 @@ const WORKER_URL = new URL(`./vision-worker${FROM_SOURCE ? ".ts" : ".js"}`, impo
 
 /** Node 20 does not apply the parent's loaders to a worker's entry file: from source, register tsx inside it first. */
 function spawnWorker(workerData: VisionWorkerData): Worker {
-  if (!FROM_SOURCE) return new Worker(WORKER_URL, { workerData });
+  const resourceLimits = { stackSizeMb: workerStackMb() };
+  if (!FROM_SOURCE) return new Worker(WORKER_URL, { workerData, resourceLimits });
   const tsx = import.meta.resolve("tsx/esm/api");
   const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
-  return new Worker(code, { eval: true, workerData });
+  return new Worker(code, { eval: true, workerData, resourceLimits });
+}
+
+/**
+ * onnxruntime 1.30 recurses once per few bytes of the process's command line while it initialises (seen in gdb:
+ * a three-frame cycle inside libonnxruntime, ~86k frames deep for a few hundred paths), so the thread that creates
+ * the first session needs stack in proportion to the command line: `identify` with thousands of paths overflows
+ * the main thread's 8 MiB and a default 4 MiB worker. Only touched pages are committed, so a generous reservation
+ * costs address space, not memory.
+ */
+function workerStackMb(): number {
+  const cmdlineBytes = process.argv.reduce((n, a) => n + Buffer.byteLength(a) + 1, 0);
+  return Math.max(16, Math.ceil((cmdlineBytes * 256) / 2 ** 20) + 16);
 }
 
 /** The vision models running in a worker thread, loaded once, used by the CLI and the daemon alike. */

@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { perComparisonRate, scoreAtExceedance, tailFromScores } from "../src/recognition/calibration.ts";
+import { findOutliers } from "../src/recognition/enroll.ts";
+import { GalleryError } from "../src/recognition/errors.ts";
+import { Gallery } from "../src/recognition/gallery.ts";
+import {
+  parseGallery,
+  readGalleryFile,
+  readGalleryFor,
+  serializeGallery,
+  writeGalleryFile,
+} from "../src/recognition/gallery-file.ts";
+import { Matcher } from "../src/recognition/matcher.ts";
+
+const DIM = 8;
+function unit(...v: number[]): Float32Array {
+  const a = new Float32Array(DIM);
+  a.set(v);
+  const n = Math.hypot(...a);
+  return a.map((x) => x / n);
+}
+
+function sampleGallery(): Gallery {
+  const g = new Gallery("test-embedder-1234", DIM);
+  g.put({
+    name: "Zoë Ångström",
+    enrolledAt: "2026-01-01T00:00:00.000Z",
+    templates: [
+      { space: "full", vector: unit(1, 0.1), source: "a.jpg", masked: false },
+      { space: "full", vector: unit(1, -0.1), source: "b.jpg", masked: false },
+      { space: "upper", vector: unit(0, 0, 1), source: "a.jpg", masked: false },
+    ],
+  });
+  g.put({
+    name: "Bob Smith",
+    enrolledAt: "2026-01-01T00:00:00.000Z",
+    templates: [
+      { space: "full", vector: unit(0, 1), source: "c.jpg", masked: false },
+      { space: "upper", vector: unit(0, 0, 0, 1), source: "c.jpg", masked: false },
+    ],
+  });
+  return g;
+}
+
+const tmp = () => mkdtempSync(join(tmpdir(), "facegate-gallery-"));
+
+test("gallery round trip keeps names, spaces and vectors exactly", () => {
+  const g = sampleGallery();
+  const back = parseGallery(serializeGallery(g), "mem");
+  assert.deepEqual(back.names(), ["Bob Smith", "Zoë Ångström"]);
+  const t = back.people.get("Zoë Ångström")?.templates ?? [];
+  assert.equal(t.length, 3);
+  assert.deepEqual(
+    Array.from(t[0].vector),
+    Array.from(g.people.get("Zoë Ångström")?.templates[0].vector ?? []),
+  );
+  assert.equal(back.embedderId, "test-embedder-1234");
+});
+
+test("truncated, foreign, edited and empty gallery files are refused with a clear message", () => {
+  const dir = tmp();
+  const text = serializeGallery(sampleGallery());
+  const cases: [string, string | Buffer, RegExp][] = [
+    ["truncated.json", text.slice(0, text.length / 2), /not valid JSON/],
+    ["foreign.json", JSON.stringify({ hello: "world" }), /not a facegate gallery/],
+    ["edited.json", text.replace("Bob Smith", "Rob Smith"), /checksum/],
+    ["empty.json", "", /empty/],
+    ["future.json", text.replace('"version":1', '"version":99'), /version 99/],
+  ];
+  for (const [name, content, re] of cases) {
+    const p = join(dir, name);
+    writeFileSync(p, content);
+    assert.throws(
+      () => readGalleryFile(p),
+      (e: Error) => e instanceof GalleryError && re.test(e.message),
+      name,
+    );
+  }
+  assert.equal(readGalleryFile(join(dir, "missing.json")), null);
+});
+
+test("a gallery made with another embedder is refused", () => {
+  const p = join(tmp(), "g.json");
+  writeGalleryFile(p, sampleGallery());
+  assert.throws(() => readGalleryFor(p, "other-embedder"), /made with embedder "test-embedder-1234"/);
+  assert.ok(readGalleryFor(p, "test-embedder-1234"));
+});
+
+test("writes are atomic, private, keep the previous version, and never replace a damaged file", () => {
+  const p = join(tmp(), "sub", "g.json");
+  const g = sampleGallery();
+  writeGalleryFile(p, g);
+  assert.equal(statSync(p).mode & 0o777, 0o600);
+  g.remove("Bob Smith");
+  writeGalleryFile(p, g);
+  assert.deepEqual(readGalleryFile(p)?.names(), ["Zoë Ångström"]);
+  assert.deepEqual(readGalleryFile(`${p}.prev`)?.names(), ["Bob Smith", "Zoë Ångström"]);
+  writeFileSync(p, readFileSync(p, "utf8").slice(0, 100));
+  assert.throws(() => writeGalleryFile(p, g), GalleryError);
+  assert.equal(readFileSync(p, "utf8").length, 100, "the damaged file is left for the user to inspect");
+});
+
+test("matcher names the closest person above threshold, strangers null, masked faces in the upper space", () => {
+  const m = new Matcher(sampleGallery(), { full: 0.8, upper: 0.7 });
+  assert.equal(m.match({ embedding: unit(1, 0.05), masked: false }).name, "Zoë Ångström");
+  const stranger = m.match({ embedding: unit(0.6, 0, 0, 0, 1), masked: false });
+  assert.equal(stranger.name, null);
+  assert.equal(stranger.candidate, "Zoë Ångström");
+  const masked = m.match({ embedding: unit(1, 0), upperEmbedding: unit(0, 0, 0.1, 1), masked: true });
+  assert.equal(masked.space, "upper");
+  assert.equal(masked.name, "Bob Smith");
+  assert.ok(masked.score >= 0 && masked.score <= 1);
+});
+
+test("calibration: threshold rises with gallery size and follows the impostor tail", () => {
+  const scores = Array.from({ length: 100000 }, (_, i) => i / 100000);
+  const tail = tailFromScores(scores);
+  const t1 = scoreAtExceedance(tail, perComparisonRate(0.01, 1));
+  const t100 = scoreAtExceedance(tail, perComparisonRate(0.01, 100));
+  assert.ok(Math.abs(t1 - 0.99) < 0.002, `uniform scores: 1 % tail at 0.99, got ${t1}`);
+  assert.ok(t100 > t1);
+  assert.ok(Math.abs(perComparisonRate(0.01, 100) - 1.005e-4) < 1e-6);
+});
+
+test("outliers: a photo of someone else is dropped, consistent photos kept", () => {
+  const person = [unit(1, 0.1), unit(1, -0.1), unit(1, 0.05, 0.1), unit(0, 0, 0, 1)];
+  assert.deepEqual([...findOutliers(person, 0.3)], [3]);
+  assert.equal(findOutliers(person.slice(0, 2), 0.3).size, 0, "two photos cannot tell who is odd");
+});
