@@ -156,7 +156,7 @@ describe("facegate enroll / identify / gallery on real photos", { skip }, () => 
     for (const ok of ["alpha.png", "grey.png", "deep.png"])
       assert.deepEqual(byFile.get(join(bad, ok))?.faces, [], ok);
     assert.ok(
-      (byFile.get(probes[0].file)?.faces as unknown[]).length > 0,
+      ((byFile.get(probes[0].file)?.faces ?? []) as unknown[]).length > 0,
       "the good image after the bad ones is still analysed",
     );
     const table = await runCli(["identify", join(bad, "text.jpg"), probes[0].file, "--gallery", gallery]);
