@@ -8,6 +8,11 @@ interface Command {
 
 // Commands load lazily: `facegate gallery list` must not pay for loading the training stack.
 const COMMANDS: Record<string, Command> = {
+  run: {
+    summary: "run the daemon (cameras → faces → MQTT)",
+    usage: "",
+    load: async () => (await import("./commands/run.ts")).runRun,
+  },
   enroll: {
     summary: "enroll people from a folder of person folders",
     usage: "",
@@ -18,6 +23,11 @@ const COMMANDS: Record<string, Command> = {
     usage: "",
     load: async () => (await import("./commands/identify.ts")).runIdentify,
   },
+  eval: {
+    summary: "measure recognition on a labelled manifest (ID rate, false accepts, plots)",
+    usage: "",
+    load: async () => (await import("./commands/eval.ts")).runEval,
+  },
   gallery: {
     summary: "list, inspect or remove enrolled people",
     usage: "",
@@ -27,6 +37,16 @@ const COMMANDS: Record<string, Command> = {
     summary: "convert a Keras .h5 model into a TF.js layers model",
     usage: "",
     load: async () => (await import("./commands/import-h5.ts")).runImportH5,
+  },
+  train: {
+    summary: "train a model version into a model store",
+    usage: "",
+    load: async () => (await import("./commands/train.ts")).runTrain,
+  },
+  rollback: {
+    summary: "re-activate the previous model version",
+    usage: "",
+    load: async () => (await import("./commands/rollback.ts")).runRollback,
   },
   models: {
     summary: "fetch or verify the model files",

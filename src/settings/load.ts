@@ -64,6 +64,9 @@ export function parseSettings(raw: unknown, options: ParseOptions = {}): Setting
   settings.models_dir = abs(settings.models_dir);
   settings.detector.model = abs(settings.detector.model);
   settings.snapshots.dir = abs(settings.snapshots.dir);
+  settings.training.people = abs(settings.training.people);
+  settings.training.store = abs(settings.training.store);
+  settings.training.negatives = settings.training.negatives.map((n) => abs(n) ?? n);
   settings.mqtt.outbox.path = abs(settings.mqtt.outbox.path);
   settings.mqtt.password_file = abs(settings.mqtt.password_file);
   if (settings.mqtt.tls) {

@@ -160,6 +160,12 @@ export const settingsSchema = section({
       .default(7),
     dir: text("a folder for snapshots").optional(),
   }).prefault({}),
+  /** Where `facegate-retrain` finds people's photos and keeps model versions (see `facegate train`). */
+  training: section({
+    people: text("a folder with one sub-folder of photos per person").optional(),
+    store: text("a folder for trained model versions (the model store)").optional(),
+    negatives: z.array(text("a folder of photos of people who must never be named")).default([]),
+  }).prefault({}),
   cameras: z
     .record(cameraName, cameraSchema, {
       error: expecting(
@@ -169,6 +175,11 @@ export const settingsSchema = section({
     .refine((cameras) => Object.keys(cameras).length > 0, {
       error: "required — at least one camera, e.g. cameras: { door: { source: /dev/video0 } }",
     }),
+  /** How often each camera's numbers go to `<prefix>/<camera>/stats`. */
+  stats_interval_s: z
+    .number({ error: expecting("seconds between two stats messages per camera") })
+    .positive({ error: "expected seconds > 0" })
+    .default(30),
   log: section({
     level: z.enum(LOG_LEVELS, { error: expecting(`one of ${LOG_LEVELS.join(", ")}`) }).default("info"),
   }).prefault({}),
