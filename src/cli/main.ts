@@ -48,6 +48,11 @@ const COMMANDS: Record<string, Command> = {
     usage: "",
     load: async () => (await import("./commands/rollback.ts")).runRollback,
   },
+  forget: {
+    summary: "erase a person everywhere (gallery, models, photos, snapshots, MQTT)",
+    usage: "",
+    load: async () => (await import("./commands/forget.ts")).runForget,
+  },
   models: {
     summary: "fetch or verify the model files",
     usage: "",

@@ -8,6 +8,7 @@ export { MqttPublisher, type MqttPublisherOptions, type PublisherStats, redactUr
 export {
   type CameraState,
   type CameraStats,
+  type DaemonError,
   type FaceEvent,
   type FaceEventType,
   type LastIdentified,

@@ -50,6 +50,17 @@ export interface LastIdentified {
   timestamp: string;
 }
 
+/**
+ * `<prefix>/error` — retained; the last thing that went wrong and needs a person (a gallery reload that
+ * failed and was rolled back). Cleared (empty retained payload) once the same source succeeds again.
+ */
+export interface DaemonError {
+  /** What failed, e.g. "reload". */
+  source: string;
+  message: string;
+  timestamp: string;
+}
+
 /** The topic → payload map. */
 export interface PayloadMap {
   status: "online" | "offline";
@@ -60,6 +71,7 @@ export interface PayloadMap {
   person: PresenceState | "";
   snapshot: Buffer;
   discovery: Record<string, unknown> | "";
+  error: DaemonError | "";
 }
 
 export type MessageKind = keyof PayloadMap;
@@ -130,6 +142,9 @@ export class Topics {
   command(): string {
     return `${this.prefix}/command`;
   }
+  error(): string {
+    return `${this.prefix}/error`;
+  }
   homeAssistantStatus(): string {
     return `${this.discoveryPrefix}/status`;
   }
@@ -176,6 +191,10 @@ export const messages = {
   person(topics: Topics, name: string, state: PresenceState | ""): OutgoingMessage {
     const payload = state === "" ? "" : json(state);
     return { kind: "person", topic: topics.person(name), payload, retain: true, queue: true };
+  },
+  error(topics: Topics, error: DaemonError | ""): OutgoingMessage {
+    const payload = error === "" ? "" : json(error);
+    return { kind: "error", topic: topics.error(), payload, retain: true, queue: true };
   },
   discovery(topic: string, config: Record<string, unknown> | ""): OutgoingMessage {
     const payload = config === "" ? "" : json(config);

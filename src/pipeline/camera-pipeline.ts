@@ -1,0 +1,186 @@
+import type { Frame, FrameSource } from "../capture/types.ts";
+import type { Logger } from "../system/logger.ts";
+import { IouTracker, MotionGate, type Track } from "../tracking/index.ts";
+import type { AnalyzedFace } from "../vision/analyzer.ts";
+import type { Detection } from "../vision/types.ts";
+import type { AnalysisResult } from "../vision/worker/vision-client.ts";
+import type { PipelineBus } from "./bus.ts";
+import { CameraStatsWindow } from "./camera-stats.ts";
+import { dropNestedFaces } from "./face-filter.ts";
+import { cropFace } from "./snapshot.ts";
+import { type DeciderEvent, type MatchSource, TrackDecider } from "./track-decider.ts";
+
+/** The part of VisionClient a pipeline uses (shared by every camera; one request in flight per camera). */
+export interface FrameAnalyzer {
+  analyzeRaw(
+    image: Frame["image"],
+    scale: number,
+    opts: { skipEmbedding?: Detection["box"][]; maxFaces?: number },
+  ): Promise<AnalysisResult>;
+}
+
+export interface CameraPipelineOptions {
+  camera: string;
+  source: FrameSource;
+  vision: FrameAnalyzer;
+  /** The current matcher, read per frame so a reload applies from the next frame on. */
+  matcher: () => MatchSource | null;
+  bus: PipelineBus;
+  logger: Logger;
+  /** Called for every frame that really arrived (the watchdog's evidence that frames advance). */
+  onFrame: (camera: string, timestamp: number) => void;
+  maxAttemptsPerTrack: number;
+  minAgreeingFrames: number;
+  minFacePx: number;
+  /** Run the detector on every n-th frame (the others only feed the motion gate). */
+  detectEveryN: number;
+  /** Copy face crops into decision events (for snapshots). */
+  cropFaces: boolean;
+}
+
+/** Faces analysed per frame at most: a doorway, not a crowd; bounds the worst-case frame time. */
+const MAX_FACES = 8;
+/** Tracks whose camera went silent this long end (a `left` event) even without a new frame. */
+const SILENT_END_MS = 3000;
+
+/**
+ * One camera: newest frame → motion gate → detect/embed in the vision worker → tracker → per-track vote →
+ * events on the bus. The loop awaits its own analysis, so while it is busy the capture mailbox keeps only the
+ * newest frame (older ones count as drops). Nothing here logs per frame above debug.
+ */
+export class CameraPipeline {
+  readonly stats = new CameraStatsWindow();
+  readonly #tracker: IouTracker;
+  readonly #gate = new MotionGate();
+  readonly #decider: TrackDecider;
+  readonly #log: Logger;
+  #running = false;
+  #busy = false;
+  #loop: Promise<void> = Promise.resolve();
+  #sweep: NodeJS.Timeout | null = null;
+  #lastFrameAt = 0;
+  #frameCount = 0;
+
+  constructor(private readonly options: CameraPipelineOptions) {
+    this.#tracker = new IouTracker({ camera: options.camera });
+    this.#decider = new TrackDecider({
+      camera: options.camera,
+      maxAttemptsPerTrack: options.maxAttemptsPerTrack,
+      minAgreeingFrames: options.minAgreeingFrames,
+      minFacePx: options.minFacePx,
+    });
+    this.#log = options.logger;
+  }
+
+  get camera(): string {
+    return this.options.camera;
+  }
+
+  get source(): FrameSource {
+    return this.options.source;
+  }
+
+  get tracks(): number {
+    return this.#tracker.size;
+  }
+
+  /** Starts capture and the frame loop. Rejects if the source cannot even start (bad settings). */
+  async start(): Promise<void> {
+    await this.options.source.start();
+    this.#running = true;
+    this.#loop = this.#run();
+    // Tracks of a camera that stopped delivering must still end: checked while the loop waits for a frame.
+    this.#sweep = setInterval(() => this.#endSilentTracks(), 1000);
+    this.#sweep.unref();
+  }
+
+  /** Stops capture (reaping ffmpeg), lets the loop finish its frame, and ends the open tracks. */
+  async stop(): Promise<void> {
+    if (this.#sweep) clearInterval(this.#sweep);
+    this.#sweep = null;
+    this.#running = false;
+    await this.options.source.stop();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    const { source } = this.options;
+    for (;;) {
+      const frame = await source.nextFrame();
+      if (!frame) break;
+      this.#busy = true;
+      try {
+        await this.#process(frame);
+      } catch (err) {
+        // One bad frame (or a worker hiccup) must not end the camera.
+        this.#log.warn({ err: (err as Error).message }, "frame analysis failed");
+      } finally {
+        source.release(frame);
+        this.#busy = false;
+      }
+      if (!this.#running) break;
+    }
+    this.#emit(this.#decider.endAll(this.#tracker.flush(), Date.now()), Date.now(), null);
+    this.#log.debug("frame loop ended");
+  }
+
+  async #process(frame: Frame): Promise<void> {
+    const o = this.options;
+    this.#lastFrameAt = frame.timestamp;
+    o.onFrame(o.camera, frame.timestamp);
+    this.stats.frame();
+    const nth = this.#frameCount++ % o.detectEveryN === 0;
+    const verdict = this.#gate.check(frame.image, this.#tracker.size > 0);
+    if (!verdict.detect || (!nth && this.#tracker.size === 0)) return;
+
+    const skip = this.#decider.decidedBoxes(this.#tracker.active, frame.timestamp);
+    const started = performance.now();
+    const analysis = await o.vision.analyzeRaw(frame.image, 1, { skipEmbedding: skip, maxFaces: MAX_FACES });
+    const detectMs = performance.now() - started;
+    const faces = dropNestedFaces(analysis.faces);
+    this.stats.detection(detectMs, faces.length);
+
+    const detections: Detection[] = faces.map((f) => ({
+      box: f.box,
+      score: f.detectorScore,
+      landmarks: f.landmarks,
+    }));
+    const update = this.#tracker.update(detections, frame.timestamp);
+    const faceOf = (track: Track): AnalyzedFace | undefined => {
+      const i = detections.indexOf(track.detection);
+      return i >= 0 ? faces[i] : undefined;
+    };
+    const events = this.#decider.observe(update, faceOf, o.matcher(), frame.timestamp);
+    if (faces.length > 0 || events.length > 0)
+      this.#log.debug(
+        {
+          seq: frame.seq,
+          faces: faces.length,
+          skipped: skip.length,
+          tracks: update.active.length,
+          ms: detectMs,
+        },
+        "frame analysed",
+      );
+    this.#emit(events, frame.timestamp, frame);
+  }
+
+  #emit(events: DeciderEvent[], frameTimestamp: number, frame: Frame | null): void {
+    for (const { event, track } of events) {
+      const crop =
+        this.options.cropFaces && frame && event.type !== "left"
+          ? cropFace(frame.image, track.box)
+          : undefined;
+      if (event.type !== "left") this.stats.event(Date.now() - frameTimestamp);
+      this.options.bus.emit("face", { event, crop });
+    }
+  }
+
+  /** Ends tracks by time when no frame came for a while (camera stalled, file ended); never mid-frame. */
+  #endSilentTracks(): void {
+    if (this.#busy || this.#tracker.size === 0) return;
+    const now = Date.now();
+    if (now - this.#lastFrameAt < SILENT_END_MS) return;
+    this.#emit(this.#decider.endAll(this.#tracker.flush(), now), now, null);
+  }
+}

@@ -1,0 +1,294 @@
+import { createFrameSource } from "../capture/create-source.ts";
+import type { CaptureStatus } from "../capture/types.ts";
+import { brokerUrl, chooseBroker } from "../mqtt/broker.ts";
+import { CommandListener } from "../mqtt/commands.ts";
+import { HomeAssistantDiscovery } from "../mqtt/discovery.ts";
+import type { EmbeddedBroker } from "../mqtt/embedded-broker.ts";
+import { PresenceTracker } from "../mqtt/presence.ts";
+import { MqttPublisher } from "../mqtt/publisher.ts";
+import { Topics } from "../mqtt/topics.ts";
+import { defaultCalibrationPath, type ThresholdOverrides } from "../recognition/recognizer.ts";
+import { loadSettings, type Settings } from "../settings/load.ts";
+import { HealthMonitor } from "../system/health.ts";
+import type { Logger } from "../system/logger.ts";
+import { SdNotify, watchdogIntervalMs } from "../system/sd-notify.ts";
+import { WatchdogPetter } from "../system/watchdog.ts";
+import { type VisionConfig, WEIGHTS_DIR } from "../vision/factory.ts";
+import { VisionClient } from "../vision/worker/vision-client.ts";
+import { PipelineBus } from "./bus.ts";
+import { CameraPipeline } from "./camera-pipeline.ts";
+import { cameraOptionsFor, missingLocalSource } from "./camera-source.ts";
+import { GalleryWatcher } from "./gallery-watcher.ts";
+import { MqttBridge } from "./mqtt-bridge.ts";
+import { RecognitionState } from "./recognition-state.ts";
+import { SnapshotStore } from "./snapshot.ts";
+
+export interface DaemonOptions {
+  settings: Settings;
+  /** The settings file; read again on reload for changed thresholds. Omitted: thresholds stay as started. */
+  configPath?: string;
+  logger: Logger;
+  /** Environment for NOTIFY_SOCKET / WATCHDOG_USEC (tests); defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+function visionConfigOf(settings: Settings): VisionConfig {
+  const d = settings.detector;
+  return {
+    modelsDir: settings.models_dir,
+    detector: { kind: d.kind, model: d.model, minScore: d.min_score, inputSize: d.input_size },
+  };
+}
+
+function thresholdsOf(settings: Settings): ThresholdOverrides {
+  return { full: settings.recognition.threshold, upper: settings.recognition.masked_threshold };
+}
+
+/**
+ * The composition root: builds every part from the settings, wires them through the bus, and owns the
+ * start/stop order. Nothing else constructs daemon parts. Start order: models → gallery → MQTT → cameras →
+ * READY=1; stop order is the reverse, so `left` events of open tracks still reach the broker.
+ */
+export class Daemon {
+  readonly bus = new PipelineBus();
+  readonly #settings: Settings;
+  readonly #log: Logger;
+  readonly #notify: SdNotify;
+  readonly #vision: VisionClient;
+  readonly #health = new HealthMonitor();
+  readonly #pipelines: CameraPipeline[] = [];
+  readonly #unsubscribe: Array<() => void> = [];
+  #recognition: RecognitionState | null = null;
+  #embedded: EmbeddedBroker | null = null;
+  #publisher: MqttPublisher | null = null;
+  #presence: PresenceTracker | null = null;
+  #discovery: HomeAssistantDiscovery | null = null;
+  #commands: CommandListener | null = null;
+  #bridge: MqttBridge | null = null;
+  #watcher: GalleryWatcher | null = null;
+  #watchdog: WatchdogPetter | null = null;
+  #statsTimer: NodeJS.Timeout | null = null;
+  #stopping: Promise<void> | null = null;
+
+  constructor(private readonly options: DaemonOptions) {
+    this.#settings = options.settings;
+    this.#log = options.logger;
+    const env = options.env ?? process.env;
+    this.#notify = new SdNotify({
+      socket: env.NOTIFY_SOCKET,
+      logger: options.logger.child({ part: "sd_notify" }),
+    });
+    this.#vision = new VisionClient(visionConfigOf(options.settings));
+  }
+
+  /** The embedded broker's URL, or null when `mqtt.url` is used. */
+  get embeddedBrokerUrl(): string | null {
+    return this.#embedded?.url ?? null;
+  }
+
+  async start(): Promise<void> {
+    const s = this.#settings;
+    const env = this.options.env ?? process.env;
+    await this.#notify.start();
+    await this.#notify.status("loading models");
+    await this.#vision.start();
+    this.#log.info(
+      {
+        detector: this.#vision.detectorId,
+        embedder: this.#vision.embedderId,
+        mask: this.#vision.maskClassifierId,
+      },
+      "models loaded",
+    );
+
+    this.#recognition = new RecognitionState({
+      galleryPath: s.gallery,
+      embedderId: this.#vision.embedderId,
+      calibrationPath: defaultCalibrationPath(WEIGHTS_DIR),
+    });
+    const loaded = this.#recognition.load(thresholdsOf(s));
+    if (!loaded.ok) throw new Error(`cannot use the gallery: ${loaded.error}`);
+    if (loaded.people.length === 0)
+      this.#log.warn({ gallery: s.gallery }, "nobody enrolled yet: every face is unknown (facegate enroll)");
+    else this.#log.info({ gallery: s.gallery, people: loaded.people.length }, "gallery loaded");
+
+    await this.#startMqtt(loaded.people);
+    await this.#startCameras();
+
+    this.#watcher = new GalleryWatcher(s.gallery, () => this.reload("gallery file changed"), this.#log);
+    await this.#watcher.start();
+    this.#statsTimer = setInterval(() => this.publishStats(), s.stats_interval_s * 1000);
+    this.#statsTimer.unref();
+    this.#watchdog = new WatchdogPetter(
+      this.#notify,
+      () => this.#health.isHealthy(),
+      watchdogIntervalMs(env),
+      this.#log,
+    );
+    await this.#watchdog.start();
+    await this.#notify.ready(this.#statusLine());
+    this.#log.info({ cameras: this.#pipelines.map((p) => p.camera) }, "facegate running");
+  }
+
+  /** Reloads gallery and thresholds; a failure keeps what runs now and is published on `<prefix>/error`. */
+  reload(trigger: string): boolean {
+    const state = this.#recognition;
+    if (!state || this.#stopping) return false;
+    let overrides = thresholdsOf(this.#settings);
+    if (this.options.configPath) {
+      try {
+        overrides = thresholdsOf(loadSettings(this.options.configPath));
+      } catch (err) {
+        return this.#reloadFailed(trigger, (err as Error).message);
+      }
+    }
+    const result = state.load(overrides);
+    if (!result.ok) return this.#reloadFailed(trigger, result.error);
+    this.#discovery?.syncPeople(result.people);
+    this.#presence?.syncPeople(result.people);
+    this.bus.emit("reload", { ok: true, people: result.people, trigger });
+    this.#log.info({ trigger, people: result.people.length }, "gallery reloaded");
+    void this.#notify.status(this.#statusLine());
+    return true;
+  }
+
+  /** Sends every camera's stats now (also on the MQTT `status` command). */
+  publishStats(): void {
+    for (const p of this.#pipelines) {
+      const stats = p.stats.snapshot(p.source.stats, p.source.status, p.tracks);
+      this.#log.debug({ camera: p.camera, ...stats }, "camera stats");
+      this.bus.emit("stats", p.camera, stats);
+    }
+  }
+
+  /** Idempotent; resolves once every part is down (the caller bounds the time). */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    this.#log.info("stopping");
+    await this.#notify.stopping();
+    await this.#watchdog?.stop();
+    if (this.#statsTimer) clearInterval(this.#statsTimer);
+    await this.#watcher?.stop();
+    await this.#commands?.stop();
+    for (const off of this.#unsubscribe.splice(0)) off();
+    // Cameras first: ffmpeg children reaped, open tracks end with `left` while MQTT is still up.
+    await Promise.all(
+      this.#pipelines.map((p) =>
+        p.stop().catch((err) => this.#log.warn({ camera: p.camera, err: String(err) }, "camera stop failed")),
+      ),
+    );
+    await this.#presence?.stop();
+    await this.#discovery?.stop();
+    await this.#bridge?.stop();
+    await this.#publisher?.stop();
+    await this.#embedded?.stop();
+    await this.#vision.stop();
+    await this.#notify.stop();
+    this.#log.info("stopped");
+  }
+
+  async #startMqtt(people: readonly string[]): Promise<void> {
+    const s = this.#settings;
+    const log = this.#log.child({ part: "mqtt" });
+    this.#embedded = chooseBroker(s.mqtt, log).embedded;
+    await this.#embedded?.start();
+    const topics = new Topics(s.mqtt.topic_prefix, s.mqtt.homeassistant.discovery_prefix);
+    const publisher = new MqttPublisher({
+      url: brokerUrl(s.mqtt, this.#embedded),
+      mqtt: s.mqtt,
+      topics,
+      logger: log,
+    });
+    this.#publisher = publisher;
+    this.#presence = new PresenceTracker(publisher, s.presence.away_after_s, log);
+    this.#bridge = new MqttBridge({
+      bus: this.bus,
+      publisher,
+      presence: this.#presence,
+      logger: this.#log,
+      snapshots: s.snapshots.enabled,
+      store:
+        s.snapshots.enabled && s.snapshots.dir
+          ? new SnapshotStore(s.snapshots.dir, s.snapshots.retention_days, log)
+          : null,
+    });
+    await this.#bridge.start();
+    await publisher.start();
+    await this.#presence.start();
+    this.#presence.syncPeople(people);
+    if (s.mqtt.homeassistant.enabled) {
+      this.#discovery = new HomeAssistantDiscovery(publisher, { cameras: Object.keys(s.cameras) }, log);
+      await this.#discovery.start();
+      this.#discovery.syncPeople(people);
+    }
+    this.#commands = new CommandListener(publisher, log);
+    this.#commands.on("reload", () => this.reload("mqtt command"));
+    this.#commands.on("status", () => this.publishStats());
+    await this.#commands.start();
+    // A successful start clears an error a previous run left retained.
+    this.bus.emit("reload", { ok: true, people, trigger: "start" });
+  }
+
+  async #startCameras(): Promise<void> {
+    const s = this.#settings;
+    for (const [name, camera] of Object.entries(s.cameras)) {
+      const log = this.#log.child({ camera: name });
+      try {
+        const options = cameraOptionsFor(name, camera);
+        const missing = missingLocalSource(options.source);
+        if (missing)
+          log.error(
+            { path: missing },
+            "camera source does not exist; retrying with backoff (fix `source` in the settings)",
+          );
+        const source = createFrameSource(options, log);
+        const onStatus = (status: CaptureStatus) => this.bus.emit("camera_status", status);
+        this.#unsubscribe.push(source.onStatus(onStatus));
+        const pipeline = new CameraPipeline({
+          camera: name,
+          source,
+          vision: this.#vision,
+          matcher: () => this.#recognition?.matcher ?? null,
+          bus: this.bus,
+          logger: log,
+          onFrame: (cam, at) => this.#health.recordFrame(cam, at),
+          maxAttemptsPerTrack: s.recognition.max_attempts_per_track,
+          minAgreeingFrames: s.recognition.min_agreeing_frames,
+          minFacePx: s.recognition.min_face_px,
+          detectEveryN: camera.detect_every_n,
+          cropFaces: s.snapshots.enabled,
+        });
+        this.#health.addCamera(name, camera.stall_timeout_s);
+        await pipeline.start();
+        this.#pipelines.push(pipeline);
+      } catch (err) {
+        // A camera that cannot start never takes the daemon (and the other cameras) down.
+        const reason = (err as Error).message;
+        log.error({ err: reason }, "camera failed to start; the other cameras keep running");
+        this.#health.removeCamera(name);
+        this.bus.emit("camera_status", {
+          camera: name,
+          state: "stopped",
+          reason,
+          restarts: 0,
+          timestamp: Date.now(),
+        });
+      }
+    }
+  }
+
+  #statusLine(): string {
+    const people = this.#recognition?.people.length ?? 0;
+    return `${this.#pipelines.length} camera(s), ${people} people enrolled`;
+  }
+
+  #reloadFailed(trigger: string, error: string): boolean {
+    this.#log.error({ trigger, error }, "reload failed; keeping the gallery in use");
+    this.bus.emit("reload", { ok: false, error, trigger });
+    return false;
+  }
+}
