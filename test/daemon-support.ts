@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import { buildPerson, DEFAULT_ENROLL_POLICY, type PhotoFaces } from "../src/recognition/enroll.ts";
-import { Gallery } from "../src/recognition/gallery.ts";
+import { Gallery, type Person } from "../src/recognition/gallery.ts";
 import { serializeGallery } from "../src/recognition/gallery-file.ts";
 import { writeFileAtomic } from "../src/system/write-atomic.ts";
 import { VisionClient } from "../src/vision/worker/vision-client.ts";
@@ -56,7 +56,7 @@ export async function enrollPeople(people: { name: string; files: string[] }[]):
   const vision = new VisionClient({});
   await vision.start();
   try {
-    const persons = [];
+    const persons: Person[] = [];
     for (const { name, files } of people) {
       const photos: PhotoFaces[] = [];
       for (const file of files) {
