@@ -28,8 +28,8 @@ describe("settings", () => {
   it("fills every default from a minimal config", () => {
     const settings = parseSettings({ cameras: { door: { source: "/dev/video0" } } }, { env: {} });
     assert.equal(settings.gallery, "/var/lib/facegate/gallery");
-    assert.equal(settings.detector.kind, "blazeface");
-    assert.equal(settings.detector.min_score, 0.6);
+    assert.equal(settings.detector.kind, "cascade");
+    assert.equal(settings.detector.min_score, undefined);
     assert.equal(settings.recognition.max_attempts_per_track, 10);
     assert.equal(settings.recognition.min_agreeing_frames, 3);
     assert.equal(settings.recognition.min_face_px, 40);

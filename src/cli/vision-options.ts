@@ -10,7 +10,7 @@ export const visionFlags = {
   threads: { type: "string" },
 } as const;
 
-const KINDS: DetectorKind[] = ["blazeface", "rfb320", "yunet", "scrfd"];
+const KINDS: DetectorKind[] = ["cascade", "blazeface", "rfb320", "yunet", "scrfd"];
 
 export function visionConfigFrom(values: {
   "models-dir"?: string;

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { createFrameSource } from "../capture/create-source.ts";
 import type { CaptureStatus } from "../capture/types.ts";
 import { brokerUrl, chooseBroker } from "../mqtt/broker.ts";
@@ -6,13 +7,15 @@ import { HomeAssistantDiscovery } from "../mqtt/discovery.ts";
 import type { EmbeddedBroker } from "../mqtt/embedded-broker.ts";
 import { PresenceTracker } from "../mqtt/presence.ts";
 import { MqttPublisher } from "../mqtt/publisher.ts";
-import { Topics } from "../mqtt/topics.ts";
+import { type ModelInfo, Topics } from "../mqtt/topics.ts";
 import { defaultCalibrationPath, type ThresholdOverrides } from "../recognition/recognizer.ts";
 import { loadSettings, type Settings } from "../settings/load.ts";
 import { HealthMonitor } from "../system/health.ts";
 import type { Logger } from "../system/logger.ts";
 import { SdNotify, watchdogIntervalMs } from "../system/sd-notify.ts";
 import { WatchdogPetter } from "../system/watchdog.ts";
+import { POINTER_FILE } from "../training/model-store.ts";
+import { FaceClassifierClient } from "../vision/face-classifier/client.ts";
 import { type VisionConfig, WEIGHTS_DIR } from "../vision/factory.ts";
 import { VisionClient } from "../vision/worker/vision-client.ts";
 import { PipelineBus } from "./bus.ts";
@@ -20,7 +23,7 @@ import { CameraPipeline } from "./camera-pipeline.ts";
 import { cameraOptionsFor, missingLocalSource } from "./camera-source.ts";
 import { GalleryWatcher } from "./gallery-watcher.ts";
 import { MqttBridge } from "./mqtt-bridge.ts";
-import { RecognitionState } from "./recognition-state.ts";
+import { type LoadOptions, RecognitionState } from "./recognition-state.ts";
 import { SnapshotStore } from "./snapshot.ts";
 
 export interface DaemonOptions {
@@ -36,12 +39,32 @@ function visionConfigOf(settings: Settings): VisionConfig {
   const d = settings.detector;
   return {
     modelsDir: settings.models_dir,
-    detector: { kind: d.kind, model: d.model, minScore: d.min_score, inputSize: d.input_size },
+    detector: { kind: d.kind, model: d.model, minScore: d.min_score, inputSize: d.input_size, secondLook: false },
   };
 }
 
 function thresholdsOf(settings: Settings): ThresholdOverrides {
   return { full: settings.recognition.threshold, upper: settings.recognition.masked_threshold };
+}
+
+/** What a reload re-reads from the settings: thresholds, not which model or classifier (that needs a restart). */
+function loadOptionsOf(settings: Settings): LoadOptions {
+  return {
+    thresholds: thresholdsOf(settings),
+    unknownThreshold: settings.recognition.classifier?.unknown_threshold,
+  };
+}
+
+function classifierOf(settings: Settings): FaceClassifierClient | null {
+  const c = settings.recognition.classifier;
+  if (!c) return null;
+  return new FaceClassifierClient({
+    modelDir: c.model_dir,
+    classNamesFile: c.class_names,
+    inputSize: c.input_size,
+    preprocess: c.preprocess,
+    cropScale: c.crop_scale,
+  });
 }
 
 /**
@@ -66,6 +89,8 @@ export class Daemon {
   #commands: CommandListener | null = null;
   #bridge: MqttBridge | null = null;
   #watcher: GalleryWatcher | null = null;
+  #storeWatcher: GalleryWatcher | null = null;
+  #classifier: FaceClassifierClient | null = null;
   #watchdog: WatchdogPetter | null = null;
   #statsTimer: NodeJS.Timeout | null = null;
   #stopping: Promise<void> | null = null;
@@ -100,23 +125,47 @@ export class Daemon {
       },
       "models loaded",
     );
+    this.#classifier = classifierOf(s);
+    if (this.#classifier) {
+      await this.#classifier.start();
+      this.#log.info(
+        { classes: this.#classifier.classes.length, backend: this.#classifier.backend },
+        "face classifier loaded",
+      );
+    }
 
+    const store = s.training.store;
     this.#recognition = new RecognitionState({
       galleryPath: s.gallery,
+      store,
       embedderId: this.#vision.embedderId,
       calibrationPath: defaultCalibrationPath(WEIGHTS_DIR),
+      classifier: this.#classifier
+        ? { classes: this.#classifier.classes, source: `keras:${s.recognition.classifier?.model_dir}` }
+        : undefined,
     });
-    const loaded = this.#recognition.load(thresholdsOf(s));
+    const loaded = await this.#recognition.load(loadOptionsOf(s));
     if (!loaded.ok) throw new Error(`cannot use the gallery: ${loaded.error}`);
-    if (loaded.people.length === 0)
+    const { model } = loaded;
+    if (model.people.length === 0)
       this.#log.warn({ gallery: s.gallery }, "nobody enrolled yet: every face is unknown (facegate enroll)");
-    else this.#log.info({ gallery: s.gallery, people: loaded.people.length }, "gallery loaded");
+    else this.#log.info({ ...model, people: model.people.length }, "gallery loaded");
 
-    await this.#startMqtt(loaded.people);
+    await this.#startMqtt(model);
     await this.#startCameras();
 
     this.#watcher = new GalleryWatcher(s.gallery, () => this.reload("gallery file changed"), this.#log);
     await this.#watcher.start();
+    if (store && !this.#classifier) {
+      // `facegate train` / `rollback` replace current.json by rename: one event, so a short debounce.
+      this.#storeWatcher = new GalleryWatcher(
+        join(store, POINTER_FILE),
+        () => this.reload("model store changed"),
+        this.#log,
+        100,
+      );
+      await this.#storeWatcher.start();
+    }
     this.#statsTimer = setInterval(() => this.publishStats(), s.stats_interval_s * 1000);
     this.#statsTimer.unref();
     this.#watchdog = new WatchdogPetter(
@@ -130,24 +179,39 @@ export class Daemon {
     this.#log.info({ cameras: this.#pipelines.map((p) => p.camera) }, "facegate running");
   }
 
-  /** Reloads gallery and thresholds; a failure keeps what runs now and is published on `<prefix>/error`. */
-  reload(trigger: string): boolean {
+  /**
+   * Reloads the model (the store's active version, else the gallery file) and thresholds; a failure keeps what
+   * runs now and is published on `<prefix>/error`. Loading happens off the frame path: cameras keep using the
+   * old model until the new one is complete.
+   */
+  async reload(trigger: string): Promise<boolean> {
     const state = this.#recognition;
     if (!state || this.#stopping) return false;
-    let overrides = thresholdsOf(this.#settings);
+    let options = loadOptionsOf(this.#settings);
     if (this.options.configPath) {
       try {
-        overrides = thresholdsOf(loadSettings(this.options.configPath));
+        options = loadOptionsOf(loadSettings(this.options.configPath));
       } catch (err) {
         return this.#reloadFailed(trigger, (err as Error).message);
       }
     }
-    const result = state.load(overrides);
+    const result = await state.load(options);
+    if (this.#stopping) return false;
     if (!result.ok) return this.#reloadFailed(trigger, result.error);
-    this.#discovery?.syncPeople(result.people);
-    this.#presence?.syncPeople(result.people);
-    this.bus.emit("reload", { ok: true, people: result.people, trigger });
-    this.#log.info({ trigger, people: result.people.length }, "gallery reloaded");
+    const { model } = result;
+    this.#discovery?.syncPeople(model.people);
+    this.#presence?.syncPeople(model.people);
+    this.bus.emit("reload", { ok: true, people: model.people, trigger, model });
+    this.#log.info(
+      {
+        trigger,
+        version: model.version,
+        source: model.source,
+        people: model.people.length,
+        load_ms: result.ms,
+      },
+      "gallery reloaded",
+    );
     void this.#notify.status(this.#statusLine());
     return true;
   }
@@ -155,7 +219,10 @@ export class Daemon {
   /** Sends every camera's stats now (also on the MQTT `status` command). */
   publishStats(): void {
     for (const p of this.#pipelines) {
-      const stats = p.stats.snapshot(p.source.stats, p.source.status, p.tracks);
+      const stats = {
+        ...p.stats.snapshot(p.source.stats, p.source.status, p.tracks),
+        model_version: this.#recognition?.model?.version ?? null,
+      };
       this.#log.debug({ camera: p.camera, ...stats }, "camera stats");
       this.bus.emit("stats", p.camera, stats);
     }
@@ -173,6 +240,7 @@ export class Daemon {
     await this.#watchdog?.stop();
     if (this.#statsTimer) clearInterval(this.#statsTimer);
     await this.#watcher?.stop();
+    await this.#storeWatcher?.stop();
     await this.#commands?.stop();
     for (const off of this.#unsubscribe.splice(0)) off();
     // Cameras first: ffmpeg children reaped, open tracks end with `left` while MQTT is still up.
@@ -187,11 +255,14 @@ export class Daemon {
     await this.#publisher?.stop();
     await this.#embedded?.stop();
     await this.#vision.stop();
+    await this.#classifier?.stop();
+    this.#recognition?.dispose();
     await this.#notify.stop();
     this.#log.info("stopped");
   }
 
-  async #startMqtt(people: readonly string[]): Promise<void> {
+  async #startMqtt(model: ModelInfo): Promise<void> {
+    const { people } = model;
     const s = this.#settings;
     const log = this.#log.child({ part: "mqtt" });
     this.#embedded = chooseBroker(s.mqtt, log).embedded;
@@ -230,7 +301,7 @@ export class Daemon {
     this.#commands.on("status", () => this.publishStats());
     await this.#commands.start();
     // A successful start clears an error a previous run left retained.
-    this.bus.emit("reload", { ok: true, people, trigger: "start" });
+    this.bus.emit("reload", { ok: true, people, trigger: "start", model });
   }
 
   async #startCameras(): Promise<void> {
@@ -261,6 +332,7 @@ export class Daemon {
           minFacePx: s.recognition.min_face_px,
           detectEveryN: camera.detect_every_n,
           cropFaces: s.snapshots.enabled,
+          classifier: this.#classifier ?? undefined,
         });
         this.#health.addCamera(name, camera.stall_timeout_s);
         await pipeline.start();

@@ -66,6 +66,11 @@ export function parseSettings(raw: unknown, options: ParseOptions = {}): Setting
   settings.snapshots.dir = abs(settings.snapshots.dir);
   settings.training.people = abs(settings.training.people);
   settings.training.store = abs(settings.training.store);
+  const classifier = settings.recognition.classifier;
+  if (classifier) {
+    classifier.model_dir = abs(classifier.model_dir) ?? classifier.model_dir;
+    classifier.class_names = abs(classifier.class_names);
+  }
   settings.training.negatives = settings.training.negatives.map((n) => abs(n) ?? n);
   settings.mqtt.outbox.path = abs(settings.mqtt.outbox.path);
   settings.mqtt.password_file = abs(settings.mqtt.password_file);

@@ -52,16 +52,40 @@ export const CAMERA_NAME_PATTERN = /^[a-z0-9_-]+$/;
 export const CAMERA_NAME_RULE =
   "camera names become MQTT topic levels: use only lower-case letters, digits, '_' and '-' (e.g. front_door)";
 
-export const DETECTOR_KINDS = ["blazeface", "rfb320", "yunet", "scrfd"] as const;
+export const DETECTOR_KINDS = ["cascade", "blazeface", "rfb320", "yunet", "scrfd"] as const;
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 const detectorSchema = section({
   kind: z
     .enum(DETECTOR_KINDS, { error: expecting(`one of ${DETECTOR_KINDS.join(", ")}`) })
-    .default("blazeface"),
+    .default("cascade"),
   model: text("a path to an .onnx model file").optional(),
   input_size: positiveInt("a positive whole number of pixels (square model input)").optional(),
-  min_score: fraction("a detection score between 0 and 1").default(0.6),
+  /** Omitted: each detector's own calibrated default (cascade 0.7, blazeface 0.5, rfb320 0.7, yunet 0.6, scrfd 0.5). */
+  min_score: fraction("a detection score between 0 and 1").optional(),
+});
+
+export const KERAS_PREPROCESS = ["mobilenet", "scale01", "raw"] as const;
+
+/**
+ * A whole-face classifier imported from Keras (`facegate import-h5`) that names faces instead of the gallery:
+ * the face crop (box widened by `crop_scale`, square, resized to `input_size`) goes through the model, and the
+ * top softmax class is the name when it reaches `unknown_threshold`.
+ */
+const classifierSchema = section({
+  kind: z.literal("keras", { error: expecting('"keras" (the only classifier kind)') }),
+  model_dir: text("a folder with model.json + weights.bin made by facegate import-h5"),
+  class_names: text("a class-names file (JSON array or one name per line)").optional(),
+  input_size: positiveInt("a positive whole number of pixels (square model input)").default(224),
+  preprocess: z
+    .enum(KERAS_PREPROCESS, { error: expecting(`one of ${KERAS_PREPROCESS.join(", ")}`) })
+    .default("scale01"),
+  unknown_threshold: fraction("a softmax probability between 0 and 1").default(0.8),
+  crop_scale: z
+    .number({ error: expecting("how much wider than the detector's box the crop is, e.g. 1.4") })
+    .min(1, { error: "expected crop_scale ≥ 1" })
+    .max(4, { error: "expected crop_scale ≤ 4" })
+    .default(1.4),
 });
 
 const recognitionSchema = section({
@@ -70,6 +94,7 @@ const recognitionSchema = section({
   max_attempts_per_track: positiveInt("a positive whole number of recognition attempts").default(10),
   min_agreeing_frames: positiveInt("a positive whole number of frames").default(3),
   min_face_px: positiveInt("a positive whole number of pixels").default(40),
+  classifier: classifierSchema.optional(),
 });
 
 const tlsSchema = section({

@@ -19,7 +19,18 @@ export type DetectorKind = "cascade" | "blazeface" | "rfb320" | "yunet" | "scrfd
 export interface VisionConfig {
   /** Folder of the fetched models; defaults to the package's models/. */
   modelsDir?: string;
-  detector?: { kind?: DetectorKind; model?: string; minScore?: number; inputSize?: number };
+  detector?: {
+    kind?: DetectorKind;
+    model?: string;
+    minScore?: number;
+    inputSize?: number;
+    /**
+     * Cascade only: when nothing is found, look again on tiles and the mirrored picture (+0.8 points of recall on
+     * real masked photos, ~4 extra passes on empty pictures). Right for single photos; the daemon turns it off,
+     * since a visit gives many frames and most frames are empty.
+     */
+    secondLook?: boolean;
+  };
   embedder?: { model?: string; mean?: number; std?: number };
   /** Threads per ONNX session. */
   threads?: number;
@@ -59,7 +70,12 @@ export async function createDetector(cfg: VisionConfig): Promise<FaceDetector> {
           { ...session, minScore: 0.3 },
         ),
       ]);
-      return new CascadeDetector(primary, verifier, { acceptScore: d.minScore });
+      const secondLook = d.secondLook !== false;
+      return new CascadeDetector(primary, verifier, {
+        acceptScore: d.minScore,
+        zoomGrid: secondLook ? undefined : 0,
+        mirror: secondLook,
+      });
     }
     case "blazeface":
       return BlazeFaceDetector.create(d.model ?? join(dir, "blazeface_back_256.onnx"), {

@@ -15,11 +15,12 @@ export interface CascadeOptions {
   /**
    * Second look when both passes found nothing: the primary on `zoomGrid`×`zoomGrid` overlapping tiles (each
    * `zoomFraction` of the picture) and on the mirrored picture. Its detections are taken at `zoomAcceptScore`,
-   * or from candidateScore when the verifier's full-picture pass confirms them. 0 tiles turns it off.
+   * or from `zoomCandidateScore` when the verifier's full-picture pass confirms them. 0 tiles turns it off.
    */
   zoomGrid?: number;
   zoomFraction?: number;
   zoomAcceptScore?: number;
+  zoomCandidateScore?: number;
   mirror?: boolean;
 }
 
@@ -40,6 +41,7 @@ export class CascadeDetector implements FaceDetector {
   private readonly zoomGrid: number;
   private readonly zoomFraction: number;
   private readonly zoomAccept: number;
+  private readonly zoomCandidate: number;
   private readonly mirror: boolean;
   /** The primary must be created with its minScore at candidateScore; kept for the id and checks. */
   readonly candidateScore: number;
@@ -56,7 +58,8 @@ export class CascadeDetector implements FaceDetector {
     this.rescue = opts.rescueScore ?? 0.8;
     this.zoomGrid = opts.zoomGrid ?? 2;
     this.zoomFraction = opts.zoomFraction ?? 0.6;
-    this.zoomAccept = opts.zoomAcceptScore ?? 0.7;
+    this.zoomAccept = opts.zoomAcceptScore ?? 0.9;
+    this.zoomCandidate = opts.zoomCandidateScore ?? 0.5;
     this.mirror = opts.mirror ?? true;
     this.id = `cascade-${primary.id}+${verifier.id}`;
   }
@@ -92,7 +95,7 @@ export class CascadeDetector implements FaceDetector {
       looks.push(...(await detectInRegions(this.primary, image, tiles)));
     }
     if (this.mirror) looks.push(...(await detectMirrored(this.primary, image)));
-    const candidates = looks.filter((d) => d.score >= this.candidateScore);
+    const candidates = looks.filter((d) => d.score >= this.zoomCandidate);
     const taken = [
       ...candidates.filter((d) => d.score >= this.zoomAccept),
       ...this.confirmed(
