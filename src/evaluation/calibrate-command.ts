@@ -1,0 +1,62 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
+import { parseCommandArgs, UsageError } from "../cli/args.ts";
+import { visionConfigFrom, visionFlags } from "../cli/vision-options.ts";
+import { thresholdFor } from "../recognition/calibration.ts";
+import { defaultCalibrationPath } from "../recognition/recognizer.ts";
+import { PACKAGE_ROOT, WEIGHTS_DIR } from "../vision/factory.ts";
+import { VisionClient } from "../vision/worker/vision-client.ts";
+import { calibrate } from "./calibrate.ts";
+import { loadAnalyses } from "./load-analyses.ts";
+import { readManifest } from "./manifest.ts";
+
+export const DEFAULT_MANIFEST = "../shared/data/lfw-dev/manifest.tsv";
+
+/** `node --import tsx scripts/calibrate.ts [--manifest <tsv>] [--out <json>] [--cache <file> | --no-cache]` */
+export async function runCalibrate(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    manifest: { type: "string" },
+    out: { type: "string" },
+    cache: { type: "string" },
+    "no-cache": { type: "boolean" },
+    ...visionFlags,
+  });
+  const manifestPath = resolve(values.manifest ?? DEFAULT_MANIFEST);
+  const out = values.out ?? defaultCalibrationPath(WEIGHTS_DIR);
+  let rows: ReturnType<typeof readManifest>;
+  try {
+    rows = readManifest(manifestPath);
+  } catch (err) {
+    throw new UsageError(`cannot read manifest: ${(err as Error).message}`);
+  }
+  const vision = new VisionClient(visionConfigFrom(values));
+  await vision.start();
+  try {
+    const analyses = await loadAnalyses(vision, rows, values["no-cache"] ? false : values.cache);
+    // The provenance names the manifest relative to the package, so the committed file holds no local paths.
+    const source = relative(PACKAGE_ROOT, manifestPath);
+    const { calibration, impostors, gallerySize, passes } = calibrate(
+      rows,
+      analyses,
+      vision.embedderId,
+      vision.embedderDim,
+      source,
+    );
+    if (impostors.scores.full.length < 100) {
+      throw new Error(`only ${impostors.scores.full.length} impostor comparisons: too few to calibrate`);
+    }
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(calibration, null, 2)}\n`);
+    console.log(calibration.provenance);
+    console.log(`enrollment passes: ${passes}; embedder ${vision.embedderId}`);
+    for (const n of [1, 10, gallerySize, 100]) {
+      const f = thresholdFor(calibration, "full", n) ?? Number.NaN;
+      const u = thresholdFor(calibration, "upper", n) ?? Number.NaN;
+      console.log(`threshold for ${n} people: full ${f.toFixed(4)}, upper ${u.toFixed(4)}`);
+    }
+    console.log(`written ${out}`);
+    return 0;
+  } finally {
+    await vision.stop();
+  }
+}

@@ -1,0 +1,107 @@
+import type { Calibration } from "../recognition/calibration.ts";
+import { tailFromScores } from "../recognition/calibration.ts";
+import type { Gallery, TemplateSpace } from "../recognition/gallery.ts";
+import { cosine } from "../recognition/matcher.ts";
+import type { CachedAnalysis } from "./analysis-cache.ts";
+import {
+  buildEvalGallery,
+  enrollPolicyFor,
+  meanTemplates,
+  subjectFace,
+  templateSignature,
+} from "./eval-gallery.ts";
+import type { ManifestRow } from "./manifest.ts";
+import { splitOf } from "./split.ts";
+
+export const TARGET_FALSE_ACCEPT = 0.01;
+
+export interface ImpostorSet {
+  scores: Record<TemplateSpace, number[]>;
+  /** Photos that gave comparisons: never-enrolled people of split A, and probes of enrolled people. */
+  strangerPhotos: number;
+  probePhotos: number;
+  strangerPeople: number;
+}
+
+/**
+ * Impostor comparisons for calibration, all on UNMASKED photos: strangers of split A against every enrolled
+ * person's mean template, and probes of enrolled people against everybody else's. The upper space uses the
+ * upper-face vectors of the same photos: with the lower face greyed on both sides, the impostor scores do not
+ * depend on what covers it, so no drawn mask style can flatter (or skew) the thresholds.
+ */
+export function impostorScores(
+  rows: ManifestRow[],
+  analyses: Map<string, CachedAnalysis>,
+  gallery: Gallery,
+): ImpostorSet {
+  const templates = { full: meanTemplates(gallery, "full"), upper: meanTemplates(gallery, "upper") };
+  const scores: Record<TemplateSpace, number[]> = { full: [], upper: [] };
+  const people = new Set<string>();
+  let strangerPhotos = 0;
+  let probePhotos = 0;
+  for (const row of rows) {
+    if (row.masked) continue;
+    const stranger = row.role === "unknown" && splitOf(row.identity) === "A";
+    if (!stranger && row.role !== "probe") continue;
+    const face = subjectFace(analyses.get(row.path));
+    if (!face) continue;
+    if (stranger) {
+      strangerPhotos++;
+      people.add(row.identity);
+    } else probePhotos++;
+    for (const space of ["full", "upper"] as const) {
+      const v = space === "full" ? face.embedding : face.upperEmbedding;
+      if (!v) continue;
+      for (const [name, t] of templates[space]) if (name !== row.identity) scores[space].push(cosine(v, t));
+    }
+  }
+  return { scores, strangerPhotos, probePhotos, strangerPeople: people.size };
+}
+
+export interface CalibrationOutcome {
+  calibration: Calibration;
+  impostors: ImpostorSet;
+  gallerySize: number;
+  /** Enrollment passes until the outlier check (which follows the calibration) gave the same gallery. */
+  passes: number;
+}
+
+/**
+ * Calibrates on the development identities. Enrollment's outlier check depends on the calibration itself, so
+ * enrollment and calibration are repeated until the gallery stops changing (two passes in practice).
+ */
+export function calibrate(
+  rows: ManifestRow[],
+  analyses: Map<string, CachedAnalysis>,
+  embedderId: string,
+  dim: number,
+  source: string,
+): CalibrationOutcome {
+  let calibration: Calibration | null = null;
+  let previous = "";
+  for (let pass = 1; ; pass++) {
+    const { gallery } = buildEvalGallery(rows, analyses, embedderId, dim, enrollPolicyFor(calibration));
+    const signature = templateSignature(gallery);
+    const impostors = impostorScores(rows, analyses, gallery);
+    calibration = {
+      embedder: embedderId,
+      targetFalseAccept: TARGET_FALSE_ACCEPT,
+      spaces: { full: tailFromScores(impostors.scores.full), upper: tailFromScores(impostors.scores.upper) },
+      provenance: provenanceText(source, gallery.people.size, impostors),
+    };
+    if (signature === previous || pass >= 4) {
+      return { calibration, impostors, gallerySize: gallery.people.size, passes: pass };
+    }
+    previous = signature;
+  }
+}
+
+function provenanceText(source: string, gallerySize: number, i: ImpostorSet): string {
+  return (
+    `scripts/calibrate.ts on ${source}: ${gallerySize} people enrolled from their enroll photos (mean templates). ` +
+    `Impostor comparisons on unmasked photos only: ${i.strangerPhotos} photos of ${i.strangerPeople} never-enrolled ` +
+    `people of split A (first byte of sha256(name) even) against every enrolled person, and ${i.probePhotos} probe ` +
+    `photos of enrolled people against everybody else; full ${i.scores.full.length} comparisons, upper (lower face ` +
+    `greyed) ${i.scores.upper.length}. Never-enrolled people of split B and all masked photos were not used.`
+  );
+}

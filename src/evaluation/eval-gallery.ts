@@ -1,0 +1,86 @@
+import type { Calibration } from "../recognition/calibration.ts";
+import { thresholdFor } from "../recognition/calibration.ts";
+import {
+  buildPerson,
+  DEFAULT_ENROLL_POLICY,
+  type EnrollPolicy,
+  type PhotoFaces,
+} from "../recognition/enroll.ts";
+import { Gallery, type TemplateSpace } from "../recognition/gallery.ts";
+import { meanTemplate } from "../recognition/matcher.ts";
+import type { FaceAnalysis } from "../vision/analyzer.ts";
+import type { CachedAnalysis } from "./analysis-cache.ts";
+import type { ManifestRow } from "./manifest.ts";
+
+/**
+ * The policy `facegate enroll` uses: the outlier check follows the calibrated one-person threshold when there is a
+ * calibration. Kept identical here so the evaluated gallery is the one a user would get.
+ */
+export function enrollPolicyFor(calibration: Calibration | null): EnrollPolicy {
+  return {
+    ...DEFAULT_ENROLL_POLICY,
+    outlierThreshold: calibration
+      ? (thresholdFor(calibration, "full", 1) ?? DEFAULT_ENROLL_POLICY.outlierThreshold)
+      : DEFAULT_ENROLL_POLICY.outlierThreshold,
+  };
+}
+
+/** The photo's subject: its largest face, as enrollment picks it (LFW photos are centred on the named person). */
+export function subjectFace(analysis: CachedAnalysis | undefined): FaceAnalysis | null {
+  if (!analysis || "error" in analysis || analysis.faces.length === 0) return null;
+  return analysis.faces.reduce((a, b) => (b.box[2] * b.box[3] > a.box[2] * a.box[3] ? b : a));
+}
+
+export interface EvalGallery {
+  gallery: Gallery;
+  /** People in the manifest with enroll rows whose photos all failed. */
+  notEnrolled: string[];
+  photosRejected: number;
+}
+
+/** Enrolls the `enroll` rows with the product's enrollment code, one person per identity. */
+export function buildEvalGallery(
+  rows: ManifestRow[],
+  analyses: Map<string, CachedAnalysis>,
+  embedderId: string,
+  dim: number,
+  policy: EnrollPolicy,
+): EvalGallery {
+  const byPerson = new Map<string, PhotoFaces[]>();
+  for (const row of rows) {
+    if (row.role !== "enroll") continue;
+    const a = analyses.get(row.path);
+    const photo: PhotoFaces = !a ? { file: row.path, error: "not analysed" } : { file: row.path, ...a };
+    byPerson.set(row.identity, [...(byPerson.get(row.identity) ?? []), photo]);
+  }
+  const gallery = new Gallery(embedderId, dim);
+  const notEnrolled: string[] = [];
+  let photosRejected = 0;
+  for (const [name, photos] of byPerson) {
+    const { person, outcomes } = buildPerson(name, photos, policy);
+    photosRejected += outcomes.filter((o) => !o.accepted).length;
+    if (person) gallery.put(person);
+    else notEnrolled.push(name);
+  }
+  return { gallery, notEnrolled, photosRejected };
+}
+
+/** Each person's mean template in a space, as the Matcher compares against (people without one are left out). */
+export function meanTemplates(gallery: Gallery, space: TemplateSpace): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const name of gallery.names()) {
+    const vectors = (gallery.people.get(name)?.templates ?? [])
+      .filter((t) => t.space === space)
+      .map((t) => t.vector);
+    if (vectors.length > 0) out.set(name, meanTemplate(vectors, gallery.dim));
+  }
+  return out;
+}
+
+/** How many templates a gallery holds, per person: tells whether two enrollments came out the same. */
+export function templateSignature(gallery: Gallery): string {
+  return gallery
+    .names()
+    .map((n) => `${n}:${gallery.people.get(n)?.templates.length ?? 0}`)
+    .join(",");
+}
