@@ -9,6 +9,8 @@ import { VisionClient } from "../vision/worker/vision-client.ts";
 import { calibrate } from "./calibrate.ts";
 import { loadAnalyses } from "./load-analyses.ts";
 import { readManifest } from "./manifest.ts";
+import { splitOf } from "./split.ts";
+import { analyzeSyntheticMasked } from "./synthetic-masked.ts";
 
 export const DEFAULT_MANIFEST = "../shared/data/lfw-dev/manifest.tsv";
 
@@ -19,6 +21,7 @@ export async function runCalibrate(argv: string[]): Promise<number> {
     out: { type: "string" },
     cache: { type: "string" },
     "no-cache": { type: "boolean" },
+    "masked-path": { type: "string" },
     ...visionFlags,
   });
   const manifestPath = resolve(values.manifest ?? DEFAULT_MANIFEST);
@@ -35,12 +38,29 @@ export async function runCalibrate(argv: string[]): Promise<number> {
     const analyses = await loadAnalyses(vision, rows, values["no-cache"] ? false : values.cache);
     // The provenance names the manifest relative to the package, so the committed file holds no local paths.
     const source = relative(PACKAGE_ROOT, manifestPath);
+    // Masked path: synthetic-masked twins (default) or the unmasked photos with the lower face greyed.
+    const mode = values["masked-path"] ?? "synthetic";
+    if (mode !== "synthetic" && mode !== "greyed")
+      throw new UsageError("--masked-path is synthetic or greyed");
+    const calibrationRows = rows.filter(
+      (r) => !r.masked && (r.role === "probe" || (r.role === "unknown" && splitOf(r.identity) === "A")),
+    );
+    const twins =
+      mode === "synthetic"
+        ? await analyzeSyntheticMasked(
+            calibrationRows.map((r) => r.path),
+            analyses,
+            vision,
+            values["no-cache"] ? false : values.cache,
+          )
+        : undefined;
     const { calibration, impostors, gallerySize, passes } = calibrate(
       rows,
       analyses,
       vision.embedderId,
       vision.embedderDim,
       source,
+      twins,
     );
     if (impostors.scores.full.length < 100) {
       throw new Error(`only ${impostors.scores.full.length} impostor comparisons: too few to calibrate`);

@@ -33,6 +33,7 @@ export function impostorScores(
   rows: ManifestRow[],
   analyses: Map<string, CachedAnalysis>,
   gallery: Gallery,
+  maskedTwins?: Map<string, CachedAnalysis>,
 ): ImpostorSet {
   const templates = { full: meanTemplates(gallery, "full"), upper: meanTemplates(gallery, "upper") };
   const scores: Record<TemplateSpace, number[]> = { full: [], upper: [] };
@@ -49,8 +50,10 @@ export function impostorScores(
       strangerPhotos++;
       people.add(row.identity);
     } else probePhotos++;
+    // The masked path is calibrated on the photo's synthetic-masked twin when there is one (see synthetic-masked.ts).
+    const twin = maskedTwins ? subjectFace(maskedTwins.get(row.path)) : null;
     for (const space of ["full", "upper"] as const) {
-      const v = space === "full" ? face.embedding : face.upperEmbedding;
+      const v = space === "full" ? face.embedding : maskedTwins ? twin?.upperEmbedding : face.upperEmbedding;
       if (!v) continue;
       for (const [name, t] of templates[space]) if (name !== row.identity) scores[space].push(cosine(v, t));
     }
@@ -76,18 +79,19 @@ export function calibrate(
   embedderId: string,
   dim: number,
   source: string,
+  maskedTwins?: Map<string, CachedAnalysis>,
 ): CalibrationOutcome {
   let calibration: Calibration | null = null;
   let previous = "";
   for (let pass = 1; ; pass++) {
     const { gallery } = buildEvalGallery(rows, analyses, embedderId, dim, enrollPolicyFor(calibration));
     const signature = templateSignature(gallery);
-    const impostors = impostorScores(rows, analyses, gallery);
+    const impostors = impostorScores(rows, analyses, gallery, maskedTwins);
     calibration = {
       embedder: embedderId,
       targetFalseAccept: TARGET_FALSE_ACCEPT,
       spaces: { full: tailFromScores(impostors.scores.full), upper: tailFromScores(impostors.scores.upper) },
-      provenance: provenanceText(source, gallery.people.size, impostors),
+      provenance: provenanceText(source, gallery.people.size, impostors, maskedTwins !== undefined),
     };
     if (signature === previous || pass >= 4) {
       return { calibration, impostors, gallerySize: gallery.people.size, passes: pass };
@@ -96,12 +100,16 @@ export function calibrate(
   }
 }
 
-function provenanceText(source: string, gallerySize: number, i: ImpostorSet): string {
+function provenanceText(source: string, gallerySize: number, i: ImpostorSet, twins: boolean): string {
+  const upper = twins
+    ? "the same photos with a synthetic mask drawn by the project's own generator (seeded per photo), upper face compared"
+    : "the same photos with the lower face greyed";
   return (
     `scripts/calibrate.ts on ${source}: ${gallerySize} people enrolled from their enroll photos (mean templates). ` +
     `Impostor comparisons on unmasked photos only: ${i.strangerPhotos} photos of ${i.strangerPeople} never-enrolled ` +
     `people of split A (first byte of sha256(name) even) against every enrolled person, and ${i.probePhotos} probe ` +
-    `photos of enrolled people against everybody else; full ${i.scores.full.length} comparisons, upper (lower face ` +
-    `greyed) ${i.scores.upper.length}. Never-enrolled people of split B and all masked photos were not used.`
+    `photos of enrolled people against everybody else; full ${i.scores.full.length} comparisons; masked path: ` +
+    `${upper}, ${i.scores.upper.length} comparisons. Never-enrolled people of split B and the manifest's masked ` +
+    `photos were not used.`
   );
 }

@@ -12,6 +12,8 @@ export interface BlazeFaceOptions extends SessionOptions {
 }
 
 const INPUT = 256;
+/** Candidates below MediaPipe's usual 0.5 count for finding faces, not for placing them. */
+const BLEND_MIN_SCORE = 0.5;
 
 /**
  * MediaPipe's anchors for the back-camera model: a 16×16 grid with 2 anchors per cell (stride 16), then an 8×8
@@ -65,7 +67,7 @@ export function decodeBlazeFace(
     candidates.push({ score: sigmoid(logit), values });
   }
   const boxesOf = (v: number[]) => [v[0] - v[2] / 2, v[1] - v[3] / 2, v[2], v[3]] as const;
-  const merged = weightedNms(candidates, (c) => boxesOf(c.values), nmsIou);
+  const merged = weightedNms(candidates, (c) => boxesOf(c.values), nmsIou, BLEND_MIN_SCORE);
   const toImage = (x: number, y: number): Point => [(x - lb.padX) / lb.scale, (y - lb.padY) / lb.scale];
   return merged.map(({ score, values: v }) => {
     const [x0, y0] = toImage(v[0] - v[2] / 2, v[1] - v[3] / 2);

@@ -18,6 +18,7 @@ export function weightedNms<T extends { score: number; values: number[] }>(
   candidates: T[],
   rectOf: (c: T) => Rect,
   iouThreshold: number,
+  blendMinScore = 0,
 ): { score: number; values: number[] }[] {
   const remaining = [...candidates].sort((a, b) => b.score - a.score);
   const out: { score: number; values: number[] }[] = [];
@@ -27,8 +28,11 @@ export function weightedNms<T extends { score: number; values: number[] }>(
     const group: T[] = [];
     const rest: T[] = [];
     for (const c of remaining) (iou(bestRect, rectOf(c)) > iouThreshold ? group : rest).push(c);
-    const total = group.reduce((s, c) => s + c.score, 0);
-    const values = best.values.map((_, k) => group.reduce((s, c) => s + c.values[k] * c.score, 0) / total);
+    // Only confident neighbours shape the box: weak anchors admitted for recall (the cascade asks BlazeFace for
+    // candidates down to 0.3) would drag the box, and the landmark crop made from it, off the face.
+    const blend = group.filter((c) => c === best || c.score >= blendMinScore);
+    const total = blend.reduce((s, c) => s + c.score, 0);
+    const values = best.values.map((_, k) => blend.reduce((s, c) => s + c.values[k] * c.score, 0) / total);
     out.push({ score: best.score, values });
     remaining.splice(0, remaining.length, ...rest);
   }
