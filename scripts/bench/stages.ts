@@ -1,0 +1,120 @@
+/**
+ * Per-stage latency, by calling the public parts of a FaceAnalyzer one by one on the benchmark's frames (in this
+ * thread, one ONNX session each, as the vision worker holds them): decode (a 640×480 JPEG through sharp, the
+ * path of stills and the CLI; live video is decoded by the ffmpeg child), detect, 68 landmarks + alignment,
+ * embedding, mask flag, gallery match.
+ */
+import sharp from "sharp";
+import { Gallery } from "../../src/recognition/gallery.ts";
+import { Matcher } from "../../src/recognition/matcher.ts";
+import { alignFace } from "../../src/vision/align.ts";
+import { decodeImage } from "../../src/vision/decode.ts";
+import { createAnalyzer, type DetectorKind } from "../../src/vision/factory.ts";
+import { fivePointsFrom68 } from "../../src/vision/landmarks68.ts";
+import { loadDefaultMaskClassifier } from "../../src/vision/mask/load.ts";
+import type { RgbImage } from "../../src/vision/types.ts";
+import { type Latency, round, samples, stageLatency, timed } from "./stats.ts";
+
+export interface StageResult {
+  detector: string;
+  threads: number;
+  modelLoadMs: number;
+  faces: number;
+  decode: Latency;
+  detect: Latency;
+  landmarksAlign: Latency;
+  embed: Latency;
+  maskFlag: Latency;
+  match: Latency;
+  /** Sum of the stages' p50 for a frame with one face. */
+  frameOneFaceP50: number | null;
+  /** The same in CPU time: what an otherwise idle core would take. */
+  frameOneFaceCpuP50: number | null;
+}
+
+function randomGallery(people: number, dim: number): Gallery {
+  const g = new Gallery("bench", dim);
+  let seed = 1;
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff - 0.5;
+  };
+  for (let p = 0; p < people; p++) {
+    const v = Float32Array.from({ length: dim }, rnd);
+    const n = Math.hypot(...v);
+    g.put({
+      name: `p${p}`,
+      enrolledAt: "",
+      templates: [{ space: "full", vector: v.map((x) => x / n), source: "", masked: false }],
+    });
+  }
+  return g;
+}
+
+export async function measureStages(
+  frames: readonly RgbImage[],
+  opts: { detector: DetectorKind; threads: number; galleryPeople: number },
+): Promise<StageResult> {
+  const started = performance.now();
+  const analyzer = await createAnalyzer({ detector: { kind: opts.detector }, threads: opts.threads }, (t) =>
+    loadDefaultMaskClassifier(t),
+  );
+  const modelLoadMs = performance.now() - started;
+  const jpegs = await Promise.all(
+    frames.map((f) =>
+      sharp(Buffer.from(f.data), { raw: { width: f.width, height: f.height, channels: 3 } })
+        .jpeg({ quality: 90 })
+        .toBuffer(),
+    ),
+  );
+  const matcher = new Matcher(randomGallery(opts.galleryPeople, analyzer.embedder.dim), {
+    full: 0.5,
+    upper: 0.5,
+  });
+  const t = { decode: samples(), detect: samples(), lm: samples(), embed: samples() };
+  const mask = samples();
+  const match = samples();
+  let faces = 0;
+  try {
+    // One untimed pass warms the sessions (first runs allocate).
+    const warm = (await analyzer.detector.detect(frames[0]))[0];
+    if (warm && analyzer.landmarks68) await analyzer.landmarks68.predict(frames[0], warm.box);
+    for (let i = 0; i < frames.length; i++) {
+      const decoded = await timed(t.decode, () => decodeImage(jpegs[i]));
+      const image = decoded.image;
+      const detections = await timed(t.detect, () => analyzer.detector.detect(image));
+      for (const d of detections) {
+        faces++;
+        const aligned = await timed(t.lm, async () => {
+          const points = analyzer.landmarks68
+            ? fivePointsFrom68(await analyzer.landmarks68.predict(image, d.box))
+            : d.landmarks;
+          return alignFace(image, points, analyzer.embedder.inputSize);
+        });
+        const embedding = await timed(t.embed, () => analyzer.embedder.embed(aligned));
+        const classifier = analyzer.maskClassifier;
+        if (classifier) await timed(mask, () => classifier.predict({ aligned, embedding }));
+        await timed(match, () => matcher.match({ embedding, masked: false }));
+      }
+    }
+  } finally {
+    await analyzer.close();
+  }
+  const r = {
+    detector: analyzer.detector.id,
+    threads: opts.threads,
+    modelLoadMs: round(modelLoadMs, 0) ?? 0,
+    faces,
+    decode: stageLatency(t.decode),
+    detect: stageLatency(t.detect),
+    landmarksAlign: stageLatency(t.lm),
+    embed: stageLatency(t.embed),
+    maskFlag: stageLatency(mask),
+    match: stageLatency(match, 3),
+  };
+  const total = (key: "p50" | "cpuP50") => {
+    const parts = [r.detect, r.landmarksAlign, r.embed, r.maskFlag, r.match].map((l) => l[key] ?? 0);
+    return round(parts.reduce((a, b) => a + b, 0));
+  };
+  return { ...r, frameOneFaceP50: total("p50"), frameOneFaceCpuP50: total("cpuP50") };
+}
