@@ -62,9 +62,7 @@ describe("file permissions of biometric data", () => {
     }
   });
 
-  test("the classifier head's files are 0600 and all folders closed to others", {
-    todo: "fileSystemSaver (src/training/keras/tfjs-fs-io.ts) and the mkdir of head/ and report/ use the umask's defaults",
-  }, async () => {
+  test("the classifier head's files are 0600 and all folders closed to others", async () => {
     const store = mkdtempSync(join(tmpdir(), "facegate-perm-head-"));
     const { dataset, people } = syntheticDataset({ people: 2, photos: 6 });
     await trainAndStore(

@@ -142,7 +142,7 @@ export async function trainAndStore(
       open_set: evaluation.openSet,
     };
     const reportDir = join(staging.dir, REPORT_DIR);
-    mkdirSync(reportDir, { recursive: true });
+    mkdirSync(reportDir, { recursive: true, mode: 0o700 });
     writeFileAtomic(
       join(reportDir, "report.json"),
       `${JSON.stringify({ ...opts.report, metrics: metadata.metrics, thresholds: metadata.thresholds, open_set: evaluation.openSet, confusion: evaluation.confusion, history: trained.history }, null, 2)}\n`,

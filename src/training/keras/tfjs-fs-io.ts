@@ -48,7 +48,7 @@ export function fileSystemSaver(dir: string): tf.io.IOHandler {
       if (topology == null || topology instanceof ArrayBuffer) {
         throw new Error("fileSystemSaver: only layers models with a JSON topology can be saved");
       }
-      await mkdir(dir, { recursive: true });
+      await mkdir(dir, { recursive: true, mode: 0o700 });
       const weightData = artifacts.weightData
         ? tf.io.CompositeArrayBuffer.join(artifacts.weightData)
         : new ArrayBuffer(0);
@@ -61,8 +61,8 @@ export function fileSystemSaver(dir: string): tf.io.IOHandler {
       };
       if (artifacts.trainingConfig) modelJson.trainingConfig = artifacts.trainingConfig;
       if (artifacts.userDefinedMetadata) modelJson.userDefinedMetadata = artifacts.userDefinedMetadata;
-      await writeFile(path.join(dir, WEIGHTS_BIN), new Uint8Array(weightData));
-      await writeFile(path.join(dir, MODEL_JSON), JSON.stringify(modelJson));
+      await writeFile(path.join(dir, WEIGHTS_BIN), new Uint8Array(weightData), { mode: 0o600 });
+      await writeFile(path.join(dir, MODEL_JSON), JSON.stringify(modelJson), { mode: 0o600 });
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
   };
