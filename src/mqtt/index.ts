@@ -13,6 +13,7 @@ export {
   type FaceEventType,
   type LastIdentified,
   type MessageKind,
+  type ModelInfo,
   messages,
   type OutgoingMessage,
   type PayloadMap,

@@ -61,6 +61,18 @@ export interface DaemonError {
   timestamp: string;
 }
 
+/**
+ * `<prefix>/model` — retained; the recognition model in use, republished after every successful reload.
+ * `version` is the model store's version id (null for a plain gallery file), `source` says where names come from.
+ */
+export interface ModelInfo {
+  version: string | null;
+  source: "store" | "gallery" | "keras";
+  people: string[];
+  /** When the version was trained (store), else null. */
+  created: string | null;
+}
+
 /** The topic → payload map. */
 export interface PayloadMap {
   status: "online" | "offline";
@@ -72,6 +84,7 @@ export interface PayloadMap {
   snapshot: Buffer;
   discovery: Record<string, unknown> | "";
   error: DaemonError | "";
+  model: ModelInfo;
 }
 
 export type MessageKind = keyof PayloadMap;
@@ -145,6 +158,9 @@ export class Topics {
   error(): string {
     return `${this.prefix}/error`;
   }
+  model(): string {
+    return `${this.prefix}/model`;
+  }
   homeAssistantStatus(): string {
     return `${this.discoveryPrefix}/status`;
   }
@@ -195,6 +211,9 @@ export const messages = {
   error(topics: Topics, error: DaemonError | ""): OutgoingMessage {
     const payload = error === "" ? "" : json(error);
     return { kind: "error", topic: topics.error(), payload, retain: true, queue: true };
+  },
+  model(topics: Topics, model: ModelInfo): OutgoingMessage {
+    return { kind: "model", topic: topics.model(), payload: json(model), retain: true, queue: true };
   },
   discovery(topic: string, config: Record<string, unknown> | ""): OutgoingMessage {
     const payload = config === "" ? "" : json(config);

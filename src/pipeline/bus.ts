@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { CaptureStatus } from "../capture/types.ts";
-import type { CameraStats, FaceEvent } from "../mqtt/topics.ts";
+import type { CameraStats, FaceEvent, ModelInfo } from "../mqtt/topics.ts";
 import type { RgbImage } from "../vision/types.ts";
 
 /** A decided identity or a track that left, with the face's pixels when snapshots are wanted. */
@@ -10,9 +10,9 @@ export interface FaceEventMessage {
   crop?: RgbImage;
 }
 
-/** A reload (SIGHUP, MQTT command or changed gallery file) and how it went. */
+/** A reload (SIGHUP, MQTT command, changed gallery file or model store pointer) and how it went. */
 export type ReloadOutcome =
-  | { ok: true; people: readonly string[]; trigger: string }
+  | { ok: true; people: readonly string[]; trigger: string; model: ModelInfo }
   | { ok: false; error: string; trigger: string };
 
 export interface PipelineEvents {

@@ -8,7 +8,7 @@ import type { PipelineBus } from "./bus.ts";
 import { CameraStatsWindow } from "./camera-stats.ts";
 import { dropNestedFaces } from "./face-filter.ts";
 import { cropFace } from "./snapshot.ts";
-import { type DeciderEvent, type MatchSource, TrackDecider } from "./track-decider.ts";
+import { type DeciderEvent, type DeciderFace, type MatchSource, TrackDecider } from "./track-decider.ts";
 
 /** The part of VisionClient a pipeline uses (shared by every camera; one request in flight per camera). */
 export interface FrameAnalyzer {
@@ -17,6 +17,11 @@ export interface FrameAnalyzer {
     scale: number,
     opts: { skipEmbedding?: Detection["box"][]; maxFaces?: number },
   ): Promise<AnalysisResult>;
+}
+
+/** The whole-face classifier as a pipeline uses it (FaceClassifierClient): one softmax per box. */
+export interface BoxClassifier {
+  classify(image: Frame["image"], boxes: Detection["box"][]): Promise<Float32Array[]>;
 }
 
 export interface CameraPipelineOptions {
@@ -36,7 +41,12 @@ export interface CameraPipelineOptions {
   detectEveryN: number;
   /** Copy face crops into decision events (for snapshots). */
   cropFaces: boolean;
+  /** recognition.classifier: classifies the faces that were embedded (undecided tracks) in its own worker. */
+  classifier?: BoxClassifier;
 }
+
+/** A face as the vision worker gave it, plus the classifier's softmax when one is configured. */
+type ClassifiedFace = AnalyzedFace & Pick<DeciderFace, "classProbs">;
 
 /** Faces analysed per frame at most: a doorway, not a crowd; bounds the worst-case frame time. */
 const MAX_FACES = 8;
@@ -137,8 +147,9 @@ export class CameraPipeline {
     const started = performance.now();
     const analysis = await o.vision.analyzeRaw(frame.image, 1, { skipEmbedding: skip, maxFaces: MAX_FACES });
     const detectMs = performance.now() - started;
-    const faces = dropNestedFaces(analysis.faces);
+    const faces: ClassifiedFace[] = dropNestedFaces(analysis.faces);
     this.stats.detection(detectMs, faces.length);
+    if (o.classifier) await this.#classify(o.classifier, frame, faces);
 
     const detections: Detection[] = faces.map((f) => ({
       box: f.box,
@@ -146,7 +157,7 @@ export class CameraPipeline {
       landmarks: f.landmarks,
     }));
     const update = this.#tracker.update(detections, frame.timestamp);
-    const faceOf = (track: Track): AnalyzedFace | undefined => {
+    const faceOf = (track: Track): ClassifiedFace | undefined => {
       const i = detections.indexOf(track.detection);
       return i >= 0 ? faces[i] : undefined;
     };
@@ -163,6 +174,18 @@ export class CameraPipeline {
         "frame analysed",
       );
     this.#emit(events, frame.timestamp, frame);
+  }
+
+  /** Only faces that were embedded are still voted on; decided tracks' faces skip the classifier too. */
+  async #classify(classifier: BoxClassifier, frame: Frame, faces: ClassifiedFace[]): Promise<void> {
+    const wanted = faces.filter((f) => f.embedding.length > 0 && f.faceSize >= this.options.minFacePx);
+    const probs = await classifier.classify(
+      frame.image,
+      wanted.map((f) => f.box),
+    );
+    wanted.forEach((f, i) => {
+      f.classProbs = probs[i];
+    });
   }
 
   #emit(events: DeciderEvent[], frameTimestamp: number, frame: Frame | null): void {

@@ -39,7 +39,13 @@ function visionConfigOf(settings: Settings): VisionConfig {
   const d = settings.detector;
   return {
     modelsDir: settings.models_dir,
-    detector: { kind: d.kind, model: d.model, minScore: d.min_score, inputSize: d.input_size, secondLook: false },
+    detector: {
+      kind: d.kind,
+      model: d.model,
+      minScore: d.min_score,
+      inputSize: d.input_size,
+      secondLook: false,
+    },
   };
 }
 
@@ -135,6 +141,8 @@ export class Daemon {
     }
 
     const store = s.training.store;
+    if (store && this.#classifier)
+      this.#log.warn({ store }, "recognition.classifier is set: it names faces; the model store is not used");
     this.#recognition = new RecognitionState({
       galleryPath: s.gallery,
       store,
@@ -242,13 +250,14 @@ export class Daemon {
     await this.#watcher?.stop();
     await this.#storeWatcher?.stop();
     await this.#commands?.stop();
-    for (const off of this.#unsubscribe.splice(0)) off();
-    // Cameras first: ffmpeg children reaped, open tracks end with `left` while MQTT is still up.
+    // Cameras first: ffmpeg children reaped, open tracks end with `left` while MQTT is still up, and each
+    // camera's retained status says `offline` (so its status listener goes only after the camera stopped).
     await Promise.all(
       this.#pipelines.map((p) =>
         p.stop().catch((err) => this.#log.warn({ camera: p.camera, err: String(err) }, "camera stop failed")),
       ),
     );
+    for (const off of this.#unsubscribe.splice(0)) off();
     await this.#presence?.stop();
     await this.#discovery?.stop();
     await this.#bridge?.stop();

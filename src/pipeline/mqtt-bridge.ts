@@ -89,6 +89,7 @@ export class MqttBridge {
 
   onReload(outcome: ReloadOutcome): void {
     const { publisher } = this.options;
+    if (outcome.ok) publisher.publish(messages.model(publisher.topics, outcome.model));
     publisher.publish(
       messages.error(
         publisher.topics,

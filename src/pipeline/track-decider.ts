@@ -7,11 +7,13 @@ import type { Box } from "../vision/types.ts";
 /** What the decider needs of a face: its embedding(s) and size. An empty embedding means "not embedded". */
 export interface DeciderFace extends MatchInput {
   faceSize: number;
+  /** Softmax of the whole-face classifier (recognition.classifier), when one is configured. */
+  classProbs?: Float32Array;
 }
 
 /** The matcher as the decider sees it; null while nobody is enrolled (every face is then unknown). */
 export interface MatchSource {
-  match(face: MatchInput): MatchResult;
+  match(face: DeciderFace): MatchResult;
 }
 
 export interface TrackDeciderOptions {

@@ -4,7 +4,7 @@ import { createLogger } from "../../system/logger.ts";
 import { parseCommandArgs, requireOption } from "../args.ts";
 
 export const runUsage = `facegate run --config <file.yaml>
-  Runs the daemon: cameras → faces → MQTT events, until SIGTERM/SIGINT. SIGHUP reloads the gallery.`;
+  Runs the daemon: cameras → faces → MQTT events, until SIGTERM/SIGINT. SIGHUP reloads the gallery (or the model store's active version).`;
 
 /** Stopping gives up after this long and exits anyway: systemd must never have to SIGKILL us. */
 const STOP_BOUND_MS = 5000;
@@ -21,7 +21,7 @@ export async function runRun(argv: string[]): Promise<number> {
     stopRequested = resolve;
   });
   const onStop = (signal: NodeJS.Signals) => stopRequested(signal);
-  const onHup = () => daemon.reload("SIGHUP");
+  const onHup = () => void daemon.reload("SIGHUP");
   process.on("SIGTERM", onStop);
   process.on("SIGINT", onStop);
   process.on("SIGHUP", onHup);
