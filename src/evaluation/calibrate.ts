@@ -13,7 +13,12 @@ import {
 import type { ManifestRow } from "./manifest.ts";
 import { splitOf } from "./split.ts";
 
-export const TARGET_FALSE_ACCEPT = 0.01;
+/**
+ * The product promises that at most 1 % of strangers are named. A rate measured on a few hundred strangers is only
+ * good to about ±0.6 points, so the thresholds aim at 0.8 %: a margin for sampling noise, not a fit to the
+ * reported figures (split B of lfw-dev came out at 1.1 % with a 1 % aim).
+ */
+export const TARGET_FALSE_ACCEPT = 0.008;
 
 export interface ImpostorSet {
   scores: Record<TemplateSpace, number[]>;
