@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 /**
@@ -7,6 +7,7 @@ import { basename, dirname, join } from "node:path";
  * `mode` defaults to 0600: galleries and models hold biometric data.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
+  removeStaleTemporaries(path);
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
     writeFileSync(tmp, data, { mode });
@@ -34,5 +35,38 @@ export function fsyncDir(dir: string): void {
     }
   } catch {
     // Some filesystems refuse fsync on a directory; the rename is still atomic there.
+  }
+}
+
+/**
+ * Deletes the temporary files of earlier writes of `path` whose writer died before its rename (kill -9, power
+ * cut): without this, each such crash would leave one full copy behind, without bound. A temporary file of a
+ * writer that is still alive is left alone.
+ */
+export function removeStaleTemporaries(path: string): void {
+  const dir = dirname(path);
+  const prefix = `.${basename(path)}.`;
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix) || !entry.endsWith(".tmp")) continue;
+    const m = /^(\d+)\.\d+\.tmp$/.exec(entry.slice(prefix.length));
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid !== process.pid && isAlive(pid)) continue;
+    rmSync(join(dir, entry), { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
