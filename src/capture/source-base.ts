@@ -49,7 +49,8 @@ export abstract class CaptureSourceBase implements FrameSource {
     this.stallTimeoutMs = (options.stallTimeoutS ?? DEFAULT_STALL_TIMEOUT_S) * 1000;
     this.killTimeoutMs = options.killTimeoutMs ?? DEFAULT_KILL_TIMEOUT_MS;
     this.backoff = new Backoff(options.backoff);
-    this.log = logger.child({ camera: options.camera });
+    // The caller tags its logger with the camera (the daemon does); this adds which part speaks.
+    this.log = logger.child({ part: "capture" });
     this.mailbox = new FrameMailbox(this.frameBytes);
     this.#status = {
       camera: options.camera,
