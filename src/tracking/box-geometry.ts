@@ -1,13 +1,7 @@
+import { iou } from "../vision/box-overlap.ts";
 import type { Box } from "../vision/types.ts";
 
-/** Intersection over union of two [x, y, w, h] boxes; 0 for empty boxes. */
-export function iou(a: Box, b: Box): number {
-  const ix = Math.max(0, Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]));
-  const iy = Math.max(0, Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]));
-  const inter = ix * iy;
-  const union = a[2] * a[3] + b[2] * b[3] - inter;
-  return union > 0 ? inter / union : 0;
-}
+export { iou };
 
 export function centre(box: Box): [number, number] {
   return [box[0] + box[2] / 2, box[1] + box[3] / 2];

@@ -1,4 +1,5 @@
 import sharp from "sharp";
+import { iou } from "../box-overlap.ts";
 import { ImageError } from "../errors.ts";
 import type { Box, Detection, FivePoints, RgbImage } from "../types.ts";
 
@@ -27,15 +28,7 @@ export class DetectorOutputError extends Error {
   }
 }
 
-/** Intersection over union of two [x, y, w, h] boxes; 0 when either is empty. */
-export function iou(a: Box, b: Box): number {
-  const ix = Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]);
-  const iy = Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]);
-  if (ix <= 0 || iy <= 0) return 0;
-  const inter = ix * iy;
-  const union = a[2] * a[3] + b[2] * b[3] - inter;
-  return union > 0 ? inter / union : 0;
-}
+export { iou };
 
 /** Greedy non-maximum suppression: best score first, drops every box overlapping a kept one by more than `iouThreshold`. */
 export function nms<T extends { box: Box; score: number }>(
