@@ -158,4 +158,28 @@ describe("dropNestedFaces", () => {
     const beside = { box: [300, 100, 60, 60] as Box };
     assert.deepEqual(dropNestedFaces([big, inner, beside]), [big, beside]);
   });
+
+  it("counts a track's attempts until it is decided, then wants no more embeddings", () => {
+    const tracker = new IouTracker({ camera: "door" });
+    const decider = new TrackDecider({
+      camera: "door",
+      maxAttemptsPerTrack: 5,
+      minAgreeingFrames: 2,
+      minFacePx: 40,
+    });
+    const attempts: Array<number | null> = [];
+    for (let i = 0; i < 4; i++) {
+      const detections = [det([100 + i * 5, 100, 100, 100])];
+      const update = tracker.update(detections, 1000 + i * 100);
+      decider.observe(
+        update,
+        () => ({ embedding: unit(0), masked: false, faceSize: 100 }),
+        matcher,
+        1000 + i * 100,
+      );
+      for (const track of update.active) attempts.push(decider.attemptsOf(track));
+    }
+    // Confirmed on the second frame (first attempt), decided on the third.
+    assert.deepEqual(attempts, [1, null, null]);
+  });
 });

@@ -147,4 +147,20 @@ describe("IouTracker", () => {
     );
     assert.equal(tracker.size, 0);
   });
+
+  test("lists unconfirmed tracks as tentative until their second hit", () => {
+    const tracker = new IouTracker({ camera: "cam" });
+    tracker.update([det(0, 0)], 0);
+    assert.deepEqual(
+      tracker.tentative.map((t) => t.id),
+      ["cam-1"],
+    );
+    assert.equal(tracker.active.length, 0);
+    tracker.update([det(2, 0)], 33);
+    assert.equal(tracker.tentative.length, 0);
+    assert.deepEqual(
+      tracker.active.map((t) => t.id),
+      ["cam-1"],
+    );
+  });
 });

@@ -50,6 +50,19 @@ type ClassifiedFace = AnalyzedFace & Pick<DeciderFace, "classProbs">;
 
 /** Faces analysed per frame at most: a doorway, not a crowd; bounds the worst-case frame time. */
 const MAX_FACES = 8;
+/**
+ * Faces embedded per frame at most (tracks still undecided, fewest attempts first): four people arriving at once
+ * make four frames of two embeddings rather than one frame four embeddings long, which bounds frame→event latency.
+ * Faces of no track yet are always embedded (nothing to rank them by).
+ */
+const MAX_EMBEDDINGS_PER_FRAME = 2;
+/**
+ * While every live track is decided (and was seen by the latest detection), the detector runs on every n-th frame
+ * at most (at least `detectEveryN`): the tracker coasts on its constant-velocity prediction in between. Frames
+ * without detection never reach the tracker, so they count as no miss; a newcomer is seen at most n − 1 frames
+ * later.
+ */
+const DECIDED_DETECT_EVERY_N = 3;
 /** Tracks whose camera went silent this long end (a `left` event) even without a new frame. */
 const SILENT_END_MS = 3000;
 
@@ -70,6 +83,8 @@ export class CameraPipeline {
   #sweep: NodeJS.Timeout | null = null;
   #lastFrameAt = 0;
   #frameCount = 0;
+  /** Frames since the detector last ran. */
+  #sinceDetection = 0;
 
   constructor(private readonly options: CameraPipelineOptions) {
     this.#tracker = new IouTracker({ camera: options.camera });
@@ -141,9 +156,15 @@ export class CameraPipeline {
     this.stats.frame();
     const nth = this.#frameCount++ % o.detectEveryN === 0;
     const verdict = this.#gate.check(frame.image, this.#tracker.size > 0);
-    if (!verdict.detect || (!nth && this.#tracker.size === 0)) return;
+    const plan = this.#embeddingPlan(frame.timestamp);
+    const coast = plan.coast && this.#sinceDetection + 1 < Math.max(o.detectEveryN, DECIDED_DETECT_EVERY_N);
+    if (!verdict.detect || (!nth && this.#tracker.size === 0) || coast) {
+      this.#sinceDetection++;
+      return;
+    }
+    this.#sinceDetection = 0;
 
-    const skip = this.#decider.decidedBoxes(this.#tracker.active, frame.timestamp);
+    const skip = plan.skip;
     const started = performance.now();
     const analysis = await o.vision.analyzeRaw(frame.image, 1, { skipEmbedding: skip, maxFaces: MAX_FACES });
     const detectMs = performance.now() - started;
@@ -174,6 +195,31 @@ export class CameraPipeline {
         "frame analysed",
       );
     this.#emit(events, frame.timestamp, frame);
+  }
+
+  /**
+   * Which live tracks' faces the worker may skip embedding: decided tracks, and undecided (or tentative) ones
+   * beyond MAX_EMBEDDINGS_PER_FRAME, those with the most attempts. Boxes are predicted to `timestamp`. `coast`:
+   * every live track is decided and was seen by the latest detection, so detection may pause.
+   */
+  #embeddingPlan(timestamp: number): { skip: Detection["box"][]; coast: boolean } {
+    const skip: Detection["box"][] = [];
+    const undecided: Array<{ track: Track; attempts: number }> = [];
+    let allSeen = true;
+    for (const track of this.#tracker.active) {
+      allSeen &&= track.misses === 0;
+      const attempts = this.#decider.attemptsOf(track);
+      if (attempts === null) skip.push(track.predict(timestamp));
+      else undecided.push({ track, attempts });
+    }
+    // A tentative track is confirmed by this frame's match (the decider votes from then on): one more undecided.
+    for (const track of this.#tracker.tentative) undecided.push({ track, attempts: 0 });
+    undecided.sort((a, b) => a.attempts - b.attempts || b.track.box[2] - a.track.box[2]);
+    for (const { track } of undecided.slice(MAX_EMBEDDINGS_PER_FRAME)) skip.push(track.predict(timestamp));
+    // A track the last detection missed may be leaving: detect every frame until it is seen or ends, so `left`
+    // comes as soon as without coasting.
+    const coast = this.#tracker.size > 0 && undecided.length === 0 && allSeen;
+    return { skip, coast };
   }
 
   /** Only faces that were embedded are still voted on; decided tracks' faces skip the classifier too. */

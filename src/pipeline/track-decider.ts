@@ -2,7 +2,6 @@ import type { FaceEvent } from "../mqtt/topics.ts";
 import type { MatchInput, MatchResult } from "../recognition/matcher.ts";
 import { TrackVote, type VoteDecision } from "../recognition/vote.ts";
 import type { Track, TrackerUpdate } from "../tracking/index.ts";
-import type { Box } from "../vision/types.ts";
 
 /** What the decider needs of a face: its embedding(s) and size. An empty embedding means "not embedded". */
 export interface DeciderFace extends MatchInput {
@@ -60,14 +59,14 @@ export class TrackDecider {
 
   constructor(private readonly options: TrackDeciderOptions) {}
 
-  /** Tracks that are decided: their faces need no embedding any more. */
-  decidedBoxes(tracks: readonly Track[], timestamp: number): Box[] {
-    const boxes: Box[] = [];
-    for (const track of tracks) {
-      const record = this.#records.get(track.id);
-      if (record?.announced) boxes.push(track.predict(timestamp));
-    }
-    return boxes;
+  /**
+   * Recognition attempts so far on an undecided track (0 before the first), or null when its faces need no
+   * embedding any more (announced, or out of attempts).
+   */
+  attemptsOf(track: Track): number | null {
+    const record = this.#records.get(track.id);
+    if (!record) return 0;
+    return record.announced || !record.vote.wantsMoreAttempts() ? null : record.vote.attempts;
   }
 
   /**

@@ -66,6 +66,11 @@ export class IouTracker {
     return this.#tracks.filter((t) => t.confirmed);
   }
 
+  /** Live tracks not yet confirmed. */
+  get tentative(): Track[] {
+    return this.#tracks.filter((t) => !t.confirmed);
+  }
+
   /** Feeds the detections of one frame (`timestamp` in ms, non-decreasing). */
   update(detections: readonly Detection[], timestamp: number): TrackerUpdate {
     const matchedTrack = new Uint8Array(this.#tracks.length);
