@@ -1,4 +1,5 @@
 import { alignByEyes, alignFace } from "./align.ts";
+import { iou } from "./box-overlap.ts";
 import { type DecodedImage, decodeImage } from "./decode.ts";
 import { ImageError } from "./errors.ts";
 import { fivePointsFrom68, type Landmarks68 } from "./landmarks68.ts";
@@ -48,13 +49,7 @@ export interface AnalyzerOptions {
 /** Overlap below which a detection is not the face of a skipped (already decided) track. */
 const SKIP_IOU = 0.3;
 
-function overlaps(a: Box, b: Box): boolean {
-  const ix = Math.max(0, Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]));
-  const iy = Math.max(0, Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]));
-  const inter = ix * iy;
-  const union = a[2] * a[3] + b[2] * b[3] - inter;
-  return union > 0 && inter / union >= SKIP_IOU;
-}
+const overlaps = (a: Box, b: Box): boolean => iou(a, b) >= SKIP_IOU;
 
 export interface AnalyzedFace extends FaceAnalysis {
   aligned?: RgbImage;
