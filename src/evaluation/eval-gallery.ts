@@ -1,29 +1,11 @@
-import type { Calibration } from "../recognition/calibration.ts";
-import { thresholdFor } from "../recognition/calibration.ts";
-import {
-  buildPerson,
-  DEFAULT_ENROLL_POLICY,
-  type EnrollPolicy,
-  type PhotoFaces,
-} from "../recognition/enroll.ts";
+export { enrollPolicyFor } from "../recognition/enroll.ts";
+
+import { buildPerson, type EnrollPolicy, type PhotoFaces } from "../recognition/enroll.ts";
 import { Gallery, type TemplateSpace } from "../recognition/gallery.ts";
 import { meanTemplate } from "../recognition/matcher.ts";
 import type { FaceAnalysis } from "../vision/analyzer.ts";
 import type { CachedAnalysis } from "./analysis-cache.ts";
 import type { ManifestRow } from "./manifest.ts";
-
-/**
- * The policy `facegate enroll` uses: the outlier check follows the calibrated one-person threshold when there is a
- * calibration. Kept identical here so the evaluated gallery is the one a user would get.
- */
-export function enrollPolicyFor(calibration: Calibration | null): EnrollPolicy {
-  return {
-    ...DEFAULT_ENROLL_POLICY,
-    outlierThreshold: calibration
-      ? (thresholdFor(calibration, "full", 1) ?? DEFAULT_ENROLL_POLICY.outlierThreshold)
-      : DEFAULT_ENROLL_POLICY.outlierThreshold,
-  };
-}
 
 /** The photo's subject: its largest face, as enrollment picks it (LFW photos are centred on the named person). */
 export function subjectFace(analysis: CachedAnalysis | undefined): FaceAnalysis | null {

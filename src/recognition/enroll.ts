@@ -1,5 +1,6 @@
 import { basename } from "node:path";
 import type { FaceAnalysis } from "../vision/analyzer.ts";
+import { type Calibration, thresholdFor } from "./calibration.ts";
 import type { Person, Template } from "./gallery.ts";
 import { cosine, meanTemplate } from "./matcher.ts";
 
@@ -114,4 +115,14 @@ export function buildPerson(name: string, photos: PhotoFaces[], policy: EnrollPo
   }
   const person = templates.length > 0 ? { name, enrolledAt: new Date().toISOString(), templates } : null;
   return { person, outcomes };
+}
+
+/** Enrollment's policy under a calibration: a photo that would not pass as the same person 1-to-1 is an outlier. */
+export function enrollPolicyFor(calibration: Calibration | null): EnrollPolicy {
+  return {
+    ...DEFAULT_ENROLL_POLICY,
+    outlierThreshold: calibration
+      ? (thresholdFor(calibration, "full", 1) ?? DEFAULT_ENROLL_POLICY.outlierThreshold)
+      : DEFAULT_ENROLL_POLICY.outlierThreshold,
+  };
 }

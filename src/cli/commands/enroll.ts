@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { thresholdFor } from "../../recognition/calibration.ts";
-import { buildPerson, DEFAULT_ENROLL_POLICY, type PhotoFaces } from "../../recognition/enroll.ts";
+import { buildPerson, enrollPolicyFor, type PhotoFaces } from "../../recognition/enroll.ts";
 import { Gallery } from "../../recognition/gallery.ts";
 import { readGalleryFor, writeGalleryFile } from "../../recognition/gallery-file.ts";
 import { calibrationFor, defaultCalibrationPath } from "../../recognition/recognizer.ts";
@@ -34,12 +33,7 @@ export async function runEnroll(argv: string[]): Promise<number> {
     const gallery =
       readGalleryFor(galleryPath, vision.embedderId) ?? new Gallery(vision.embedderId, vision.embedderDim);
     const calibration = calibrationFor(defaultCalibrationPath(WEIGHTS_DIR), vision.embedderId);
-    const policy = {
-      ...DEFAULT_ENROLL_POLICY,
-      outlierThreshold: calibration
-        ? (thresholdFor(calibration, "full", 1) ?? 0.25)
-        : DEFAULT_ENROLL_POLICY.outlierThreshold,
-    };
+    const policy = enrollPolicyFor(calibration);
     let failures = 0;
     const summary: object[] = [];
     for (const { name, dir } of people) {
