@@ -8,7 +8,7 @@ import { PACKAGE_ROOT, WEIGHTS_DIR } from "../vision/factory.ts";
 import { VisionClient } from "../vision/worker/vision-client.ts";
 import { calibrate } from "./calibrate.ts";
 import { loadAnalyses } from "./load-analyses.ts";
-import { readManifest } from "./manifest.ts";
+import { readManifestForCommand } from "./manifest.ts";
 import { splitOf } from "./split.ts";
 import { analyzeSyntheticMasked } from "./synthetic-masked.ts";
 
@@ -26,12 +26,7 @@ export async function runCalibrate(argv: string[]): Promise<number> {
   });
   const manifestPath = resolve(values.manifest ?? DEFAULT_MANIFEST);
   const out = values.out ?? defaultCalibrationPath(WEIGHTS_DIR);
-  let rows: ReturnType<typeof readManifest>;
-  try {
-    rows = readManifest(manifestPath);
-  } catch (err) {
-    throw new UsageError(`cannot read manifest: ${(err as Error).message}`);
-  }
+  const rows = readManifestForCommand(manifestPath);
   const vision = new VisionClient(visionConfigFrom(values));
   await vision.start();
   try {

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { UsageError } from "../cli/args.ts";
 
 export type Role = "enroll" | "probe" | "unknown";
 
@@ -31,4 +32,13 @@ export function readManifest(path: string): ManifestRow[] {
     rows.push({ identity, path: resolve(base, rel), role: role as Role, masked: masked === "1", template });
   });
   return rows;
+}
+
+/** The manifest a command was pointed at; an unreadable one is the user's mistake, reported with the usage. */
+export function readManifestForCommand(path: string): ManifestRow[] {
+  try {
+    return readManifest(path);
+  } catch (err) {
+    throw new UsageError(`cannot read manifest: ${(err as Error).message}`);
+  }
 }

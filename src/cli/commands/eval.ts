@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { evaluate } from "../../evaluation/evaluate.ts";
 import { loadAnalyses } from "../../evaluation/load-analyses.ts";
-import { readManifest } from "../../evaluation/manifest.ts";
+import { readManifestForCommand } from "../../evaluation/manifest.ts";
 import { markdownReport } from "../../evaluation/markdown.ts";
 import { writePlots } from "../../evaluation/plots.ts";
 import type { StrangerSplit } from "../../evaluation/report.ts";
@@ -36,12 +36,7 @@ export async function runEval(argv: string[]): Promise<number> {
   const split = (values.split ?? "B") as StrangerSplit;
   if (!SPLITS.includes(split)) throw new UsageError("--split must be A, B or all");
   if (values.cache && values["no-cache"]) throw new UsageError("give --cache or --no-cache, not both");
-  let rows: ReturnType<typeof readManifest>;
-  try {
-    rows = readManifest(manifestPath);
-  } catch (err) {
-    throw new UsageError(`cannot read manifest: ${(err as Error).message}`);
-  }
+  const rows = readManifestForCommand(manifestPath);
 
   const vision = new VisionClient(visionConfigFrom(values));
   await vision.start();
