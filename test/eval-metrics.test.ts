@@ -161,6 +161,7 @@ describe("conditionReport", () => {
       embedder: "e",
       detector: "d",
       maskClassifier: null,
+      upperProjection: null,
       gallerySize: 2,
       notEnrolled: [],
       enrollPhotosRejected: 0,

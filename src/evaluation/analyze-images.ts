@@ -16,14 +16,14 @@ import {
  * every face changes no decision). Same options as `facegate enroll`.
  */
 export const ANALYSIS_OPTIONS = { withUpper: true, maxFaces: 4 } as const;
-const ANALYSIS_ID = `withUpper,maxFaces=4,upperRows=${UPPER_FACE_ROWS},eyesAlignedUpper,lm68,blend05,v3`;
+const ANALYSIS_ID = `withUpper,maxFaces=4,upperRows=${UPPER_FACE_ROWS},eyesAlignedUpper,lm68,blend05,v4`;
 
 export function cacheKeyFor(vision: VisionClient): AnalysisCacheKey {
   return {
     embedder: vision.embedderId,
     detector: vision.detectorId,
     maskClassifier: vision.maskClassifierId,
-    analysis: ANALYSIS_ID,
+    analysis: `${ANALYSIS_ID},upperProjection=${vision.upperProjectionId ?? "none"}`,
   };
 }
 

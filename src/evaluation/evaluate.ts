@@ -19,6 +19,7 @@ export interface Models {
   dim: number;
   detector: string;
   maskClassifier: string | null;
+  upperProjection?: string | null;
 }
 
 export interface Evaluation {
@@ -61,6 +62,7 @@ export function evaluate(
     embedder: models.embedder,
     detector: models.detector,
     maskClassifier: models.maskClassifier,
+    upperProjection: models.upperProjection ?? null,
     gallerySize: gallery.people.size,
     notEnrolled,
     enrollPhotosRejected: photosRejected,

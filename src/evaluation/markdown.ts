@@ -37,6 +37,6 @@ export function markdownReport(r: EvalReport): string {
     ),
     "",
     `thresholds: full ${r.thresholds.full.toFixed(4)}, upper ${r.thresholds.upper.toFixed(4)} (gallery of ${r.gallerySize}); ` +
-      `embedder ${r.embedder}, detector ${r.detector}, mask classifier ${r.maskClassifier ?? "none"}`,
+      `embedder ${r.embedder}, detector ${r.detector}, mask classifier ${r.maskClassifier ?? "none"}, masked-path projection ${r.upperProjection ?? "none"}`,
   ].join("\n");
 }

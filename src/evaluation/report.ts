@@ -115,6 +115,8 @@ export interface EvalReport {
   embedder: string;
   detector: string;
   maskClassifier: string | null;
+  /** The masked path's projection (weights/upper-projection.json), null when none. */
+  upperProjection: string | null;
   gallerySize: number;
   notEnrolled: string[];
   enrollPhotosRejected: number;

@@ -128,6 +128,7 @@ export class Daemon {
         detector: this.#vision.detectorId,
         embedder: this.#vision.embedderId,
         mask: this.#vision.maskClassifierId,
+        upperProjection: this.#vision.upperProjectionId,
       },
       "models loaded",
     );

@@ -6,6 +6,7 @@ import { fivePointsFrom68, type Landmarks68 } from "./landmarks68.ts";
 import type { MaskClassifier } from "./mask-classifier.ts";
 import { occludeLowerFace, sharpness } from "./quality.ts";
 import type { Box, Embedder, FaceDetector, FivePoints, Point, RgbImage } from "./types.ts";
+import type { UpperProjection } from "./upper-projection.ts";
 
 /** Rows of the 112 px aligned face from which the lower face is greyed for the masked path: just below the nose. */
 export const UPPER_FACE_ROWS = 72;
@@ -67,6 +68,8 @@ export class FaceAnalyzer {
      * drive the masked path (masked ID 0.78 vs 0.73 with BlazeFace's five points, same protocol).
      */
     readonly landmarks68: Landmarks68 | null = null,
+    /** Removes the directions a mask shifts upper-face vectors in (see upper-projection.ts); null: none. */
+    readonly upperProjection: UpperProjection | null = null,
   ) {}
 
   async analyzeEncoded(bytes: Buffer | Uint8Array, opts: AnalyzerOptions = {}): Promise<AnalyzedFace[]> {
@@ -128,8 +131,14 @@ export class FaceAnalyzer {
     return faces;
   }
 
-  /** The masked path: aligned on the eyes alone, everything below the nose greyed. */
-  embedUpperFace(image: RgbImage, points: FivePoints): Promise<Float32Array> {
+  /** The masked path: aligned on the eyes alone, everything below the nose greyed, mask directions removed. */
+  async embedUpperFace(image: RgbImage, points: FivePoints): Promise<Float32Array> {
+    const raw = await this.embedUpperFaceRaw(image, points);
+    return this.upperProjection ? this.upperProjection.apply(raw) : raw;
+  }
+
+  /** The upper-face vector before the projection (what the projection is learnt from). */
+  embedUpperFaceRaw(image: RgbImage, points: FivePoints): Promise<Float32Array> {
     const byEyes = alignByEyes(image, points[0], points[1], this.embedder.inputSize);
     return this.embedder.embed(occludeLowerFace(byEyes, UPPER_FACE_ROWS));
   }

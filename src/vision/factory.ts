@@ -13,6 +13,7 @@ import { ModelMissingError } from "./errors.ts";
 import { Landmarks68 } from "./landmarks68.ts";
 import type { MaskClassifier } from "./mask-classifier.ts";
 import type { FaceDetector } from "./types.ts";
+import { loadUpperProjection } from "./upper-projection.ts";
 
 export type DetectorKind = "cascade" | "blazeface" | "rfb320" | "yunet" | "scrfd";
 
@@ -32,6 +33,11 @@ export interface VisionConfig {
     secondLook?: boolean;
   };
   embedder?: { model?: string; mean?: number; std?: number };
+  /**
+   * The masked path's projection file (weights/upper-projection.json by default; used only when it was learnt on
+   * this embedder); false: none (training the projection itself, comparisons).
+   */
+  upperProjection?: string | false;
   /** Threads per ONNX session. */
   threads?: number;
 }
@@ -41,6 +47,7 @@ export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..
 export const DEFAULT_MODELS_DIR = process.env.FACEGATE_MODELS_DIR ?? join(PACKAGE_ROOT, "models");
 /** Small weights the project trains itself, committed to the repository. */
 export const WEIGHTS_DIR = join(PACKAGE_ROOT, "weights");
+export const UPPER_PROJECTION_FILE = "upper-projection.json";
 
 /** An embedder's id names the file and its content, so a gallery can never be read with different weights. */
 export function embedderIdFor(modelPath: string): string {
@@ -110,10 +117,15 @@ export async function createAnalyzer(
 ): Promise<FaceAnalyzer> {
   const dir = cfg.modelsDir ?? DEFAULT_MODELS_DIR;
   const embedderPath = cfg.embedder?.model ?? join(dir, "fr_feature.onnx");
+  const embedderId = embedderIdFor(embedderPath);
+  const projection =
+    cfg.upperProjection === false
+      ? null
+      : loadUpperProjection(cfg.upperProjection ?? join(WEIGHTS_DIR, UPPER_PROJECTION_FILE), embedderId);
   const [detector, embedder, mask, landmarks] = await Promise.all([
     createDetector(cfg),
     ArcFaceOnnxEmbedder.create(embedderPath, {
-      id: embedderIdFor(embedderPath),
+      id: embedderId,
       mean: cfg.embedder?.mean,
       std: cfg.embedder?.std,
       intraOpThreads: cfg.threads,
@@ -121,7 +133,7 @@ export async function createAnalyzer(
     maskClassifier(cfg.threads),
     Landmarks68.create(join(dir, "fr_landmark.onnx"), { intraOpThreads: cfg.threads }),
   ]);
-  return new FaceAnalyzer(detector, embedder, mask, landmarks);
+  return new FaceAnalyzer(detector, embedder, mask, landmarks, projection);
 }
 
 function requireModel(path: string | undefined, kind: string): string {

@@ -51,6 +51,7 @@ export async function runEval(argv: string[]): Promise<number> {
         dim: vision.embedderDim,
         detector: vision.detectorId,
         maskClassifier: vision.maskClassifierId,
+        upperProjection: vision.upperProjectionId,
       },
       calibration,
       split,

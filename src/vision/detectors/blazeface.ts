@@ -94,7 +94,6 @@ export function withMouthCorners(eyeL: Point, eyeR: Point, nose: Point, mouth: P
 /** MediaPipe BlazeFace, back-camera (full-range-ish) 256×256 model: the default detector. */
 export class BlazeFaceDetector implements FaceDetector {
   readonly id = "blazeface-back-256";
-  private readonly input = new Float32Array(INPUT * INPUT * 3);
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -115,8 +114,8 @@ export class BlazeFaceDetector implements FaceDetector {
   async infer(image: RgbImage): Promise<RawBlazeFaceOutput> {
     const lb = letterboxParams(image.width, image.height, INPUT);
     const resized = await resizeRgb(image, lb.width, lb.height);
-    const input = this.input;
-    input.fill(-1); // padding is black: (0/255)·2−1
+    // Per call, never shared: onnxruntime-node reads the input a tick later, after concurrent calls could refill it.
+    const input = new Float32Array(INPUT * INPUT * 3).fill(-1); // padding is black: (0/255)·2−1
     for (let y = 0; y < lb.height; y++) {
       let src = y * lb.width * 3;
       let dst = ((y + lb.padY) * INPUT + lb.padX) * 3;

@@ -15,7 +15,6 @@ export interface ArcFaceOnnxOptions extends SessionOptions {
  */
 export class ArcFaceOnnxEmbedder implements Embedder {
   readonly inputSize = 112;
-  private readonly input = new Float32Array(3 * 112 * 112);
 
   private constructor(
     readonly id: string,
@@ -44,7 +43,9 @@ export class ArcFaceOnnxEmbedder implements Embedder {
       throw new Error("embedder needs a 112×112 aligned face");
     const plane = 112 * 112;
     const { data } = aligned;
-    const input = this.input;
+    // A fresh buffer per call: onnxruntime-node reads the input only when the run actually starts (a later tick),
+    // so a shared buffer would be overwritten by a concurrent call and give one face another face's embedding.
+    const input = new Float32Array(3 * plane);
     const k = 1 / this.std;
     for (let i = 0, p = 0; i < plane; i++, p += 3) {
       input[i] = (data[p] - this.mean) * k;

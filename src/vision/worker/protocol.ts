@@ -17,6 +17,7 @@ export type VisionReady =
       embedderDim: number;
       detectorId: string;
       maskClassifierId: string | null;
+      upperProjectionId: string | null;
     }
   | { ready: false; error: string; errorName: string };
 

@@ -48,6 +48,7 @@ export class VisionClient {
   embedderDim = 0;
   detectorId = "";
   maskClassifierId: string | null = null;
+  upperProjectionId: string | null = null;
 
   constructor(private readonly config: VisionConfig) {}
 
@@ -80,6 +81,7 @@ export class VisionClient {
       embedderDim: ready.embedderDim,
       detectorId: ready.detectorId,
       maskClassifierId: ready.maskClassifierId,
+      upperProjectionId: ready.upperProjectionId,
     });
     worker.on("message", (reply: VisionReply) => this.settle(reply));
     worker.on("error", (err) => this.failAll(err));

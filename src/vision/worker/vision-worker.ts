@@ -22,6 +22,7 @@ try {
     embedderDim: analyzer.embedder.dim,
     detectorId: analyzer.detector.id,
     maskClassifierId: analyzer.maskClassifier?.id ?? null,
+    upperProjectionId: analyzer.upperProjection?.id ?? null,
   };
   port.postMessage(ready);
 } catch (err) {
