@@ -105,3 +105,15 @@ test("mirrored detections map back, eyes in image order", async () => {
   ]);
   assert.deepEqual(inTile[0].box, [6, 8, 3, 4]);
 });
+
+test("second-look detections from 0.4 count when the verifier agrees, weaker ones never", async () => {
+  const looks = (score: number) =>
+    new Fake((img) => (img.width === 120 ? [det([10, 20, 30, 30], score)] : []));
+  const agreeing = () => new Fake(() => [det([12, 20, 30, 30], 0.35)]);
+  const opts = { mirror: false };
+  assert.equal((await new CascadeDetector(looks(0.45), agreeing(), opts).detect(image(200, 100))).length, 1);
+  assert.equal((await new CascadeDetector(looks(0.38), agreeing(), opts).detect(image(200, 100))).length, 0);
+  // Without the verifier's agreement a 0.45 look is not enough.
+  const none = new Fake(() => []);
+  assert.equal((await new CascadeDetector(looks(0.45), none, opts).detect(image(200, 100))).length, 0);
+});

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { decodeBlazeFace } from "../src/vision/detectors/blazeface.ts";
 import {
   checkImage,
   dynamicInputSize,
@@ -8,6 +9,7 @@ import {
   nms,
   toDetection,
 } from "../src/vision/detectors/common.ts";
+import { weightedNms } from "../src/vision/detectors/nms.ts";
 import { ImageError } from "../src/vision/errors.ts";
 import { fivePointsFrom68, landmarkCrop } from "../src/vision/landmarks68.ts";
 import type { Box, RgbImage } from "../src/vision/types.ts";
@@ -152,5 +154,33 @@ describe("68-point helpers", () => {
     // Taller than the image: shrinks to fit.
     const big = landmarkCrop(img, [0, -50, 100, 300]);
     assert.ok(big.h <= 100 && big.y >= 0 && big.x >= 0 && big.x + big.w <= 200);
+  });
+});
+
+describe("degenerate BlazeFace candidates", () => {
+  test("weighted NMS ends on boxes without area (it used to loop for ever)", () => {
+    const rect = (v: { values: number[] }) => v.values as unknown as Box;
+    const merged = weightedNms(
+      [
+        { score: 0.9, values: [0, 0, -5, 10] },
+        { score: 0.8, values: [0, 0, 10, 10] },
+        { score: 0.7, values: [3, 3, 0, 0] },
+      ],
+      rect,
+      0.3,
+    );
+    assert.equal(merged.length, 3);
+  });
+
+  test("decodeBlazeFace drops anchors whose box has no area", () => {
+    const scores = new Float32Array(896).fill(-20);
+    const regressors = new Float32Array(896 * 16);
+    scores[0] = 5;
+    regressors.set([0, 0, -4, 30], 0);
+    scores[1] = 5;
+    regressors.set([0, 0, 30, 30], 16);
+    const faces = decodeBlazeFace({ scores, regressors }, { width: 256, height: 256 }, 0.5, 0.3);
+    assert.equal(faces.length, 1);
+    assert.ok(faces[0].box[2] > 0 && faces[0].box[3] > 0);
   });
 });

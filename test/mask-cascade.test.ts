@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { test } from "node:test";
+import { decodeImage } from "../src/vision/decode.ts";
 import { CascadeDetector } from "../src/vision/detectors/cascade.ts";
+import { createDetector, DEFAULT_MODELS_DIR } from "../src/vision/factory.ts";
 import type { Box, Detection, FaceDetector, FivePoints, RgbImage } from "../src/vision/types.ts";
 
 const LM: FivePoints = [
@@ -66,4 +70,32 @@ test("a sure verifier face is rescued where the primary saw nothing, without dup
   const v = new Fake("v", []);
   await new CascadeDetector(p, v).close();
   assert.ok(p.closed && v.closed);
+});
+
+// A dev-half rwmfd-dev photo (sunglasses and a black mask, face ~30 px of 256) that BlazeFace sees only at 0.4–0.5
+// in a tile or the mirror: the second look takes it now that RFB-320 agrees, the first look alone does not.
+const PHOTO = resolve("../shared/data/rwmfd-dev/0002_0063.jpg");
+const realSkip =
+  !existsSync(PHOTO) || !existsSync(join(DEFAULT_MODELS_DIR, "blazeface_back_256.onnx"))
+    ? "../shared/data or the fetched models are absent"
+    : false;
+
+test("real photo: the second look finds a masked face the first look misses", {
+  skip: realSkip,
+}, async () => {
+  const { image } = await decodeImage(readFileSync(PHOTO));
+  const firstOnly = await createDetector({ threads: 1, detector: { secondLook: false } });
+  const full = await createDetector({ threads: 1 });
+  try {
+    assert.deepEqual(await firstOnly.detect(image), []);
+    const found = await full.detect(image);
+    assert.ok(found.length >= 1);
+    for (const d of found) {
+      const cx = d.box[0] + d.box[2] / 2;
+      const cy = d.box[1] + d.box[3] / 2;
+      assert.ok(cx > 110 && cx < 170 && cy > 25 && cy < 100, `box ${d.box.map(Math.round)} is off the face`);
+    }
+  } finally {
+    await Promise.all([firstOnly.close(), full.close()]);
+  }
 });

@@ -26,7 +26,7 @@ export interface VisionConfig {
     minScore?: number;
     inputSize?: number;
     /**
-     * Cascade only: when nothing is found, look again on tiles and the mirrored picture (+0.8 points of recall on
+     * Cascade only: when nothing is found, look again on tiles and the mirrored picture (+1.2 points of recall on
      * real masked photos, ~4 extra passes on empty pictures). Right for single photos; the daemon turns it off,
      * since a visit gives many frames and most frames are empty.
      */

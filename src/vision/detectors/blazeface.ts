@@ -59,6 +59,8 @@ export function decodeBlazeFace(
     const logit = Math.max(-100, Math.min(100, raw.scores[i]));
     if (logit < minLogit) continue;
     const r = raw.regressors.subarray(i * 16, i * 16 + 16);
+    // A box without area (junk anchors at low thresholds) is no face.
+    if (!(r[2] > 0 && r[3] > 0)) continue;
     const ax = ANCHORS[2 * i] * INPUT;
     const ay = ANCHORS[2 * i + 1] * INPUT;
     // Values in letterboxed input pixels: box centre, size, then 6 keypoints.

@@ -59,7 +59,9 @@ export class CascadeDetector implements FaceDetector {
     this.zoomGrid = opts.zoomGrid ?? 2;
     this.zoomFraction = opts.zoomFraction ?? 0.6;
     this.zoomAccept = opts.zoomAcceptScore ?? 0.9;
-    this.zoomCandidate = opts.zoomCandidateScore ?? 0.5;
+    // 0.4 rather than 0.5: masked faces seen in a tile or the mirror often score 0.4–0.5, and the verifier's
+    // agreement keeps the faceless false detections where they were (rwmfd-dev, even half: +2 photos, 0 more false).
+    this.zoomCandidate = opts.zoomCandidateScore ?? 0.4;
     this.mirror = opts.mirror ?? true;
     this.id = `cascade-${primary.id}+${verifier.id}`;
   }

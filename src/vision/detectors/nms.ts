@@ -21,7 +21,9 @@ export function weightedNms<T extends { score: number; values: number[] }>(
     const bestRect = rectOf(best);
     const group: T[] = [];
     const rest: T[] = [];
-    for (const c of remaining) (iou(bestRect, rectOf(c)) > iouThreshold ? group : rest).push(c);
+    // `best` always joins its own group: a degenerate box (no area) overlaps nothing, itself included, and would
+    // otherwise stay first for ever.
+    for (const c of remaining) (c === best || iou(bestRect, rectOf(c)) > iouThreshold ? group : rest).push(c);
     // Only confident neighbours shape the box: weak anchors admitted for recall (the cascade asks BlazeFace for
     // candidates down to 0.3) would drag the box, and the landmark crop made from it, off the face.
     const blend = group.filter((c) => c === best || c.score >= blendMinScore);
