@@ -28,10 +28,10 @@ test("a model of the wrong shape is refused with a typed error", () => {
   assert.throws(() => new MlpMaskClassifier(bad), MaskModelError);
 });
 
-test("the committed weights load (mask-v2: pixels + embedding, own threshold) and answer in 0..1", async () => {
+test("the committed weights load (mask-v3: pixels + embedding, own threshold) and answer in 0..1", async () => {
   const clf = await loadDefaultMaskClassifier();
   assert.ok(clf, "weights/mask-classifier.json is missing");
-  assert.equal(clf.id, "mask-v2");
+  assert.equal(clf.id, "mask-v3");
   assert.ok(clf.threshold > 0 && clf.threshold < 1);
   const p = await clf.predict({ aligned: grey, embedding: unit(512) });
   assert.ok(p >= 0 && p <= 1);

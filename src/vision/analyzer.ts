@@ -110,11 +110,12 @@ export class FaceAnalyzer {
         : d.landmarks;
       const aligned = alignFace(image, points, this.embedder.inputSize);
       const embedding = await this.embedder.embed(aligned);
+      const byEyes = alignByEyes(image, points[0], points[1], this.embedder.inputSize);
       const maskProbability = this.maskClassifier
-        ? await this.maskClassifier.predict({ aligned, embedding })
+        ? await this.maskClassifier.predict({ aligned: byEyes, embedding })
         : 0;
       const masked = maskProbability >= (this.maskClassifier?.threshold ?? 0.5);
-      const upperEmbedding = masked || opts.withUpper ? await this.embedUpperFace(image, points) : undefined;
+      const upperEmbedding = masked || opts.withUpper ? await this.embedUpperCrop(byEyes) : undefined;
       faces.push({
         box,
         landmarks: points.map(s) as unknown as FivePoints,
@@ -132,15 +133,19 @@ export class FaceAnalyzer {
   }
 
   /** The masked path: aligned on the eyes alone, everything below the nose greyed, mask directions removed. */
-  async embedUpperFace(image: RgbImage, points: FivePoints): Promise<Float32Array> {
-    const raw = await this.embedUpperFaceRaw(image, points);
-    return this.upperProjection ? this.upperProjection.apply(raw) : raw;
+  embedUpperFace(image: RgbImage, points: FivePoints): Promise<Float32Array> {
+    return this.embedUpperCrop(alignByEyes(image, points[0], points[1], this.embedder.inputSize));
   }
 
   /** The upper-face vector before the projection (what the projection is learnt from). */
   embedUpperFaceRaw(image: RgbImage, points: FivePoints): Promise<Float32Array> {
     const byEyes = alignByEyes(image, points[0], points[1], this.embedder.inputSize);
     return this.embedder.embed(occludeLowerFace(byEyes, UPPER_FACE_ROWS));
+  }
+
+  private async embedUpperCrop(byEyes: RgbImage): Promise<Float32Array> {
+    const raw = await this.embedder.embed(occludeLowerFace(byEyes, UPPER_FACE_ROWS));
+    return this.upperProjection ? this.upperProjection.apply(raw) : raw;
   }
 
   async close(): Promise<void> {

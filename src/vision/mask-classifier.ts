@@ -2,7 +2,10 @@ import type { RgbImage } from "./types.ts";
 
 /** What the analyzer already has for a face when it asks for the mask flag. */
 export interface MaskInput {
-  /** The 5-point aligned 112×112 face. */
+  /**
+   * The 112×112 face aligned on the two eyes alone (as for the masked path): a stable frame whatever covers the
+   * mouth, where the 5-point alignment moves with the mouth landmarks a mask displaces.
+   */
   aligned: RgbImage;
   /** Its whole-face embedding (L2-normalised), computed for every face anyway: free for the flag to use. */
   embedding: Float32Array;

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { alignFace } from "../../vision/align.ts";
+import { alignByEyes, alignFace } from "../../vision/align.ts";
 import type { FaceAnalyzer } from "../../vision/analyzer.ts";
 import { decodeImage } from "../../vision/decode.ts";
 import { fivePointsFrom68 } from "../../vision/landmarks68.ts";
@@ -121,8 +121,12 @@ export async function runJob(
   index: number,
 ): Promise<FaceRecord[]> {
   const decoded = await decodeImage(readFileSync(job.path));
-  const [face] = await analyzer.analyzeDecoded(decoded, { maxFaces: 1, keepAligned: true });
-  if (!face?.aligned) return [];
+  const [face] = await analyzer.analyzeDecoded(decoded, { maxFaces: 1 });
+  if (!face) return [];
+  const { image, scale } = decoded;
+  const size = analyzer.embedder.inputSize;
+  // Pixel features on the eye-aligned crop, as the analyzer gives the flag; the embedding is the whole face's.
+  const lm = face.landmarks.map(([x, y]) => [x / scale, y / scale]) as unknown as FivePoints;
   const id = `${job.set}/${job.path.split("/").slice(-2).join("/")}`;
   const out: FaceRecord[] = [
     {
@@ -131,27 +135,24 @@ export async function runJob(
       group: job.group,
       y: job.y,
       template: job.template,
-      pixels: round(maskFeatures(face.aligned)),
+      pixels: round(maskFeatures(alignByEyes(image, lm[0], lm[1], size))),
       embedding: round(face.embedding),
     },
   ];
   if (!job.masks || !analyzer.landmarks68) return out;
-  const { image, scale } = decoded;
-  const lm = face.landmarks.map(([x, y]) => [x / scale, y / scale]) as unknown as FivePoints;
   const box = face.box.map((v) => v / scale) as unknown as Box;
   const rng = mulberry32(seed * 100_003 + index);
   for (let k = 0; k < job.masks; k++) {
     const masked = drawSyntheticMask(image, lm, rng);
     const points = fivePointsFrom68(await analyzer.landmarks68.predict(masked, box));
-    const aligned = alignFace(masked, points, analyzer.embedder.inputSize);
-    const embedding = await analyzer.embedder.embed(aligned);
+    const embedding = await analyzer.embedder.embed(alignFace(masked, points, size));
     out.push({
       id: `${id}#${k}`,
       set: job.set,
       group: job.group,
       y: 1,
       template: "synthetic",
-      pixels: round(maskFeatures(aligned)),
+      pixels: round(maskFeatures(alignByEyes(masked, points[0], points[1], size))),
       embedding: round(embedding),
     });
   }

@@ -163,9 +163,9 @@ export async function trainStage(cache: string, out: string, seed: number): Prom
   if (!chosen) return;
   console.log(`chosen on dev: ${chosen.inputs}, threshold ${chosen.threshold}`);
   const model: MaskModelJson = {
-    id: "mask-v2",
+    id: "mask-v3",
     recipe:
-      `inputs ${chosen.inputs}; MLP ${OPTS.hidden} tanh; data: lfw-dev enroll + deepface + bbt faces plain and with synthetic masks (src/vision/mask/synthetic.ts), rwmfd-dev even groups; ` +
+      `inputs ${chosen.inputs} (pixel features of the eye-aligned face, whole-face embedding); MLP ${OPTS.hidden} tanh; data: lfw-dev enroll + deepface + bbt faces plain and with synthetic masks (src/vision/mask/synthetic.ts), rwmfd-dev even groups; ` +
       `threshold ${chosen.threshold} chosen on the dev split (held-out identities, rwmfd groups ≡ 0 mod 4); seed ${seed}`,
     embedding: chosen.inputs === "pixels" ? 0 : 512,
     threshold: chosen.threshold,
