@@ -7,7 +7,7 @@
 import sharp from "sharp";
 import { Gallery } from "../../src/recognition/gallery.ts";
 import { Matcher } from "../../src/recognition/matcher.ts";
-import { alignFace } from "../../src/vision/align.ts";
+import { alignByEyes, alignFace } from "../../src/vision/align.ts";
 import { decodeImage } from "../../src/vision/decode.ts";
 import { createAnalyzer, type DetectorKind } from "../../src/vision/factory.ts";
 import { fivePointsFrom68 } from "../../src/vision/landmarks68.ts";
@@ -85,15 +85,22 @@ export async function measureStages(
       const detections = await timed(t.detect, () => analyzer.detector.detect(image));
       for (const d of detections) {
         faces++;
-        const aligned = await timed(t.lm, async () => {
-          const points = analyzer.landmarks68
+        const points = await timed(t.lm, async () =>
+          analyzer.landmarks68
             ? fivePointsFrom68(await analyzer.landmarks68.predict(image, d.box))
-            : d.landmarks;
-          return alignFace(image, points, analyzer.embedder.inputSize);
-        });
+            : d.landmarks,
+        );
+        const aligned = alignFace(image, points, analyzer.embedder.inputSize);
         const embedding = await timed(t.embed, () => analyzer.embedder.embed(aligned));
         const classifier = analyzer.maskClassifier;
-        if (classifier) await timed(mask, () => classifier.predict({ aligned, embedding }));
+        // The flag reads the eye-aligned face (see analyzer.ts): its warp is part of the flag's cost.
+        if (classifier)
+          await timed(mask, () =>
+            classifier.predict({
+              aligned: alignByEyes(image, points[0], points[1], analyzer.embedder.inputSize),
+              embedding,
+            }),
+          );
         await timed(match, () => matcher.match({ embedding, masked: false }));
       }
     }
