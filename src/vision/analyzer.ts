@@ -110,12 +110,16 @@ export class FaceAnalyzer {
         : d.landmarks;
       const aligned = alignFace(image, points, this.embedder.inputSize);
       const embedding = await this.embedder.embed(aligned);
-      const byEyes = alignByEyes(image, points[0], points[1], this.embedder.inputSize);
-      const maskProbability = this.maskClassifier
-        ? await this.maskClassifier.predict({ aligned: byEyes, embedding })
-        : 0;
+      // The eye-aligned face feeds both the mask flag and the masked path; neither needs it without the other.
+      const byEyes =
+        this.maskClassifier || opts.withUpper
+          ? alignByEyes(image, points[0], points[1], this.embedder.inputSize)
+          : null;
+      const maskProbability =
+        this.maskClassifier && byEyes ? await this.maskClassifier.predict({ aligned: byEyes, embedding }) : 0;
       const masked = maskProbability >= (this.maskClassifier?.threshold ?? 0.5);
-      const upperEmbedding = masked || opts.withUpper ? await this.embedUpperCrop(byEyes) : undefined;
+      const upperEmbedding =
+        byEyes && (masked || opts.withUpper) ? await this.embedUpperFace(byEyes) : undefined;
       faces.push({
         box,
         landmarks: points.map(s) as unknown as FivePoints,
@@ -132,20 +136,19 @@ export class FaceAnalyzer {
     return faces;
   }
 
-  /** The masked path: aligned on the eyes alone, everything below the nose greyed, mask directions removed. */
-  embedUpperFace(image: RgbImage, points: FivePoints): Promise<Float32Array> {
-    return this.embedUpperCrop(alignByEyes(image, points[0], points[1], this.embedder.inputSize));
-  }
-
   /** The upper-face vector before the projection (what the projection is learnt from). */
   embedUpperFaceRaw(image: RgbImage, points: FivePoints): Promise<Float32Array> {
-    const byEyes = alignByEyes(image, points[0], points[1], this.embedder.inputSize);
-    return this.embedder.embed(occludeLowerFace(byEyes, UPPER_FACE_ROWS));
+    return this.embedGreyedLowerFace(alignByEyes(image, points[0], points[1], this.embedder.inputSize));
   }
 
-  private async embedUpperCrop(byEyes: RgbImage): Promise<Float32Array> {
-    const raw = await this.embedder.embed(occludeLowerFace(byEyes, UPPER_FACE_ROWS));
+  /** The masked path: the eye-aligned face, everything below the nose greyed, mask directions removed. */
+  private async embedUpperFace(byEyes: RgbImage): Promise<Float32Array> {
+    const raw = await this.embedGreyedLowerFace(byEyes);
     return this.upperProjection ? this.upperProjection.apply(raw) : raw;
+  }
+
+  private embedGreyedLowerFace(byEyes: RgbImage): Promise<Float32Array> {
+    return this.embedder.embed(occludeLowerFace(byEyes, UPPER_FACE_ROWS));
   }
 
   async close(): Promise<void> {
