@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { fsyncDir, writeFileAtomic } from "../system/write-atomic.ts";
+import { fsyncDir, isAlive, writeFileAtomic } from "../system/write-atomic.ts";
 import { ModelStoreError } from "./errors.ts";
 
 /**
@@ -176,15 +176,6 @@ export function removeStaleStaging(store: string): void {
     // Our own staging and that of a training still running are not stale.
     if (pid === process.pid || isAlive(pid)) continue;
     rmSync(join(store, name), { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -1,23 +1,10 @@
-/** A seeded random source returning numbers in [0, 1). */
-export type Rng = () => number;
+import type { Rng } from "../vision/mask/rng.ts";
 
 /**
- * mulberry32: tiny, fast and good enough for shuffles and augmentation parameters. Seeded so that a retraining
- * with the same photos and seed gives the same model (reproducible `facegate train --seed N`).
+ * The project's one seeded generator (mulberry32, src/vision/mask/rng.ts), under the name training uses: a
+ * retraining with the same photos and seed gives the same model (reproducible `facegate train --seed N`).
  */
-export function seededRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Uniform in [lo, hi). */
-export const uniform = (rng: Rng, lo: number, hi: number): number => lo + (hi - lo) * rng();
+export { mulberry32 as seededRng, type Rng, uniform } from "../vision/mask/rng.ts";
 
 /** Fisher–Yates shuffle in place. */
 export function shuffleInPlace<T>(items: T[], rng: Rng): T[] {

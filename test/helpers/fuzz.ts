@@ -4,18 +4,10 @@
  * ten thousand of them decode in about a minute. Not a test file itself (no `.test.ts`).
  */
 import sharp from "sharp";
+import { mulberry32 as seededRandom } from "../../src/vision/mask/rng.ts";
 
-/** mulberry32: small, fast, good enough to pick mutations reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator: picks mutations reproducibly. */
+export { seededRandom };
 
 export interface FuzzCase {
   /** What was done to which base image, e.g. "png-rgba/bitflip". */

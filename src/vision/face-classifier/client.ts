@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { Box, RgbImage } from "../types.ts";
+import { closeWorker } from "../worker/close-worker.ts";
 import type {
   ClassifierReady,
   ClassifyReply,
@@ -75,12 +76,7 @@ export class FaceClassifierClient {
     const w = this.#worker;
     this.#worker = null;
     if (!w) return;
-    w.removeAllListeners("exit");
-    const exited = new Promise<void>((resolve) => w.once("exit", () => resolve()));
-    w.postMessage({ kind: "close" });
-    const timer = setTimeout(() => void w.terminate(), 2000);
-    await exited;
-    clearTimeout(timer);
+    await closeWorker(w);
     this.#failAll(new Error("face classifier stopped"));
   }
 

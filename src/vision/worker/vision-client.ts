@@ -3,6 +3,7 @@ import type { AnalyzedFace, AnalyzerOptions } from "../analyzer.ts";
 import { ImageError, ModelMissingError } from "../errors.ts";
 import type { VisionConfig } from "../factory.ts";
 import type { RgbImage } from "../types.ts";
+import { closeWorker } from "./close-worker.ts";
 import type { VisionReady, VisionReply, VisionRequest, VisionWorkerData } from "./protocol.ts";
 
 export interface AnalysisResult {
@@ -108,12 +109,7 @@ export class VisionClient {
     const w = this.worker;
     this.worker = null;
     if (!w) return;
-    w.removeAllListeners("exit");
-    const exited = new Promise<void>((resolve) => w.once("exit", () => resolve()));
-    w.postMessage({ kind: "close" });
-    const timer = setTimeout(() => void w.terminate(), 2000);
-    await exited;
-    clearTimeout(timer);
+    await closeWorker(w);
     this.failAll(new Error("vision worker stopped"));
   }
 
