@@ -8,7 +8,7 @@ import { Daemon } from "../src/pipeline/daemon.ts";
 import { parseSettings } from "../src/settings/load.ts";
 import {
   ENROLLED,
-  enrollPeople,
+  enrollLfw,
   lfwRows,
   singleFacePhotos,
   TEST_THRESHOLD,
@@ -29,12 +29,7 @@ describe("facegate run with the embedded broker", { skip: data ? false : NO_SHAR
     const dir = mkdtempSync(join(tmpdir(), "facegate-embedded-"));
     const rows = lfwRows(data as string);
     const [galleries, [clinton]] = await Promise.all([
-      enrollPeople(
-        ENROLLED.slice(0, 2).map((name) => ({
-          name,
-          files: rows.filter((r) => r.identity === name && r.role === "enroll").map((r) => r.path),
-        })),
-      ),
+      enrollLfw(rows, ENROLLED.slice(0, 2)),
       singleFacePhotos([
         rows.filter((r) => r.identity === "Bill_Clinton" && r.role === "probe").map((r) => r.path),
       ]),

@@ -7,7 +7,7 @@ import type { CameraStats, FaceEvent } from "../src/mqtt/topics.ts";
 import {
   DaemonProcess,
   ENROLLED,
-  enrollPeople,
+  enrollLfw,
   lfwRows,
   singleFacePhotos,
   TEST_THRESHOLD,
@@ -38,12 +38,7 @@ describe("facegate run: doorway video → MQTT events", { skip: data ? false : N
           (r) => (identity === null || r.identity === identity) && r.role === role && r.masked === masked,
         )
         .map((r) => r.path);
-    const galleries = await enrollPeople(
-      ENROLLED.map((name) => ({
-        name,
-        files: rows.filter((r) => r.identity === name && r.role === "enroll").map((r) => r.path),
-      })),
-    );
+    const galleries = await enrollLfw(rows, ENROLLED);
     writeGallery(join(dir, "gallery"), galleries[2]);
     const [gul, clinton, stranger, rice, gulMasked] = await singleFacePhotos([
       photos("Abdullah_Gul", "probe"),

@@ -8,7 +8,7 @@ import { serializeGallery } from "../src/recognition/gallery-file.ts";
 import {
   DaemonProcess,
   ENROLLED,
-  enrollPeople,
+  enrollLfw,
   lfwRows,
   singleFacePhotos,
   TEST_THRESHOLD,
@@ -39,12 +39,7 @@ describe("facegate run: gallery reload", { skip: data ? false : NO_SHARED_DATA }
 
   it("names the next person with a replaced gallery, keeps it when the replacement is damaged", async () => {
     const rows = lfwRows(data as string);
-    const galleries = await enrollPeople(
-      ENROLLED.slice(0, 2).map((name) => ({
-        name,
-        files: rows.filter((r) => r.identity === name && r.role === "enroll").map((r) => r.path),
-      })),
-    );
+    const galleries = await enrollLfw(rows, ENROLLED.slice(0, 2));
     const [clinton] = await singleFacePhotos([
       rows.filter((r) => r.identity === "Bill_Clinton" && r.role === "probe" && !r.masked).map((r) => r.path),
     ]);

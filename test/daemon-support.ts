@@ -13,15 +13,15 @@ import { buildPerson, DEFAULT_ENROLL_POLICY, type PhotoFaces } from "../src/reco
 import { Gallery, type Person } from "../src/recognition/gallery.ts";
 import { serializeGallery } from "../src/recognition/gallery-file.ts";
 import { writeFileAtomic } from "../src/system/write-atomic.ts";
+import type { AnalyzedFace } from "../src/vision/analyzer.ts";
 import { VisionClient } from "../src/vision/worker/vision-client.ts";
 
 export const ROOT = join(fileURLToPath(import.meta.url), "..", "..");
 
 /**
- * Similarity threshold for the tests (a test setting, not a product figure). weights/ holds no calibration
- * for the bundled embedder yet, so the daemon needs an explicit one. On the photos used here strangers score
- * below 0.25 against the gallery and unmasked genuine photos above 0.65; synthetic-masked photos of
- * Abdullah_Gul score about 0.45 (no mask classifier yet, so they are compared as whole faces).
+ * Similarity threshold for the older daemon tests (a test setting, not a product figure; tests of decisions use
+ * the calibrated thresholds). On the photos used here strangers score below 0.25 against the gallery and
+ * unmasked genuine photos above 0.65.
  */
 export const TEST_THRESHOLD = 0.4;
 
@@ -78,6 +78,16 @@ export async function enrollPeople(people: { name: string; files: string[] }[]):
   }
 }
 
+/** Enrolls people of lfw-dev from their `enroll` photos (see enrollPeople: one gallery per prefix of `names`). */
+export function enrollLfw(rows: LfwRow[], names: readonly string[]): Promise<Gallery[]> {
+  return enrollPeople(
+    names.map((name) => ({
+      name,
+      files: rows.filter((r) => r.identity === name && r.role === "enroll").map((r) => r.path),
+    })),
+  );
+}
+
 /**
  * For each list, the first photo in which the detector finds exactly one face: LFW photos often show other
  * people behind the subject, and the daemon rightly announces those as extra `unknown` tracks.
@@ -100,6 +110,19 @@ export async function singleFacePhotos(candidates: string[][]): Promise<string[]
       chosen.push(found);
     }
     return chosen;
+  } finally {
+    await vision.stop();
+  }
+}
+
+/** The faces each photo gives (the vision worker as the daemon runs it), for tests that pick photos by their match. */
+export async function analyzePhotos(files: string[]): Promise<Map<string, AnalyzedFace[]>> {
+  const vision = new VisionClient({});
+  await vision.start();
+  try {
+    const out = new Map<string, AnalyzedFace[]>();
+    for (const file of files) out.set(file, (await vision.analyzeEncoded(readFileSync(file))).faces);
+    return out;
   } finally {
     await vision.stop();
   }

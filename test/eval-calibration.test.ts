@@ -85,6 +85,7 @@ function syntheticSet(): { rows: ManifestRow[]; analyses: Map<string, CachedAnal
   for (const k of [0, 1, 2]) {
     for (let i = 0; i < 3; i++) add(`p${k}`, "enroll", axis(k, 0.01 * i));
     add(`p${k}`, "probe", axis(k, 0.05));
+    add(`p${k}`, "probe", axis(k, 0.08)); // two probes of one person: a visit set
     add(`p${k}`, "probe", axis(k, 0.05), true); // masked copies never calibrate
   }
   const names = Array.from({ length: 20 }, (_, i) => `s${i}`);
@@ -102,8 +103,8 @@ test("impostor comparisons: split A strangers against everyone, probes against o
     (r) => r.role === "unknown" && r.identity !== "s_noface" && splitOf(r.identity) === "A",
   );
   assert.equal(imp.strangerPhotos, strangersA.length);
-  assert.equal(imp.probePhotos, 3);
-  assert.equal(imp.scores.full.length, strangersA.length * 3 + 3 * 2);
+  assert.equal(imp.probePhotos, 6);
+  assert.equal(imp.scores.full.length, strangersA.length * 3 + 6 * 2);
   assert.equal(imp.scores.upper.length, imp.scores.full.length);
   // Never a genuine comparison: every impostor score is small for these near-orthogonal people.
   assert.ok(Math.max(...imp.scores.full) < 0.5);
@@ -115,6 +116,16 @@ test("calibrate() makes a Calibration for the embedder with both spaces and prov
   assert.equal(out.calibration.embedder, "emb");
   assert.equal(out.calibration.targetFalseAccept, TARGET_FALSE_ACCEPT);
   assert.ok(out.calibration.spaces.full && out.calibration.spaces.upper);
+  assert.ok(out.calibration.sets?.full && out.calibration.sets.upper, "visit sets have tails of their own");
+  for (const space of ["full", "upper"] as const)
+    for (const n of [1, 20, 100]) {
+      const face = thresholdFor(out.calibration, space, n) as number;
+      const set = thresholdFor(out.calibration, space, n, TARGET_FALSE_ACCEPT, "set") as number;
+      assert.ok(
+        set >= face,
+        `${space} at ${n}: a set's threshold (${set}) is never below a face's (${face})`,
+      );
+    }
   assert.match(out.calibration.provenance, /synthetic\.tsv/);
   assert.match(out.calibration.provenance, /split B and the manifest's masked photos were not used/);
   assert.ok(out.passes >= 2);

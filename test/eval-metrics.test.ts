@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import type { CachedAnalysis } from "../src/evaluation/analysis-cache.ts";
 import type { RowOutcome } from "../src/evaluation/identify-rows.ts";
+import type { ManifestRow } from "../src/evaluation/manifest.ts";
 import { markdownReport } from "../src/evaluation/markdown.ts";
 import { countPairs, openSetCurve, rate, tarAtFar } from "../src/evaluation/metrics.ts";
 import {
@@ -12,6 +14,8 @@ import {
 } from "../src/evaluation/report.ts";
 import { splitOf } from "../src/evaluation/split.ts";
 import { visitReport } from "../src/evaluation/visits.ts";
+import { Gallery } from "../src/recognition/gallery.ts";
+import { Matcher } from "../src/recognition/matcher.ts";
 
 describe("tarAtFar", () => {
   // 4 probes: right with scores .9 .7 .5, one wrong candidate at .95; one probe without a face.
@@ -166,48 +170,93 @@ describe("conditionReport", () => {
       notEnrolled: [],
       enrollPhotosRejected: 0,
       thresholds: { full: 0.3, upper: 0.35 },
+      setThresholds: { full: 0.3, upper: 0.4 },
       calibration: "test",
       split: "B",
       conditions: [report, conditionReport(rows, "masked", "B").report],
-      visits: [visitReport(rows, "unmasked", 2, 1)],
+      visits: [
+        {
+          condition: "unmasked",
+          photosPerVisit: 2,
+          visits: 4,
+          identificationRate: 0.75,
+          misidentificationRate: 0,
+        },
+      ],
     };
     const md = markdownReport(r);
     assert.match(md, /\| lfw-dev, 2 people enrolled \| unmasked \| masked \|/);
     assert.match(md, /\*\*0\.250\*\*/);
     assert.match(md, /33\.3 % \(1\/3\)/);
-    assert.match(md, /\| unmasked: 2 photos, ≥ 1 agreeing \|/);
+    assert.match(md, /\| unmasked: 2 photos \| 4 \| \*\*0\.750\*\* \| 0\.000 \|/);
+    assert.match(md, /visit sets: full 0\.3000, upper 0\.4000/);
   });
 });
 
-describe("per-visit vote", () => {
-  const probe = (identity: string, path: string, name: string | null, score: number): RowOutcome => ({
-    identity,
-    path,
-    role: "probe",
-    masked: true,
-    template: "t",
-    split: null,
-    detected: true,
-    flaggedMasked: true,
-    name,
-    candidate: name ?? identity,
-    score,
-    margin: 0,
-    space: "upper",
-  });
-  test("two of three photos agreeing decide the visit; a lone wrong name does not", () => {
-    const rows = [
-      probe("ann", "a1", "ann", 0.7),
-      probe("ann", "a2", null, 0.5),
-      probe("ann", "a3", "ann", 0.66),
-      probe("bob", "b1", "ann", 0.62),
-      probe("bob", "b2", null, 0.4),
-      probe("bob", "b3", null, 0.45),
-      probe("bob", "b4", "bob", 0.9),
-    ];
-    const v = visitReport(rows, "masked", 3, 2);
+describe("per-visit set", () => {
+  const DIM = 3;
+  const vec = (...v: number[]) => {
+    const n = Math.hypot(...v);
+    return Float32Array.from(v, (x) => x / n);
+  };
+  const gallery = new Gallery("e", DIM);
+  for (const [name, v] of [
+    ["ann", vec(1, 0, 0)],
+    ["bob", vec(0, 1, 0)],
+  ] as const)
+    gallery.put({
+      name,
+      enrolledAt: "",
+      templates: [{ space: "full", vector: v, source: name, masked: false }],
+    });
+  const matcher = new Matcher(gallery, { full: 0.7, upper: 0.7 });
+  const analyses = new Map<string, CachedAnalysis>();
+  const rows: ManifestRow[] = [];
+  const photo = (identity: string, path: string, embedding: Float32Array) => {
+    rows.push({ identity, path, role: "probe", masked: false, template: "" });
+    analyses.set(path, {
+      faces: [
+        {
+          box: [0, 0, 100, 100],
+          landmarks: [
+            [0, 0],
+            [0, 0],
+            [0, 0],
+            [0, 0],
+            [0, 0],
+          ],
+          detectorScore: 0.9,
+          embedding,
+          masked: false,
+          maskProbability: 0,
+          faceSize: 100,
+          sharpness: 50,
+        },
+      ],
+    });
+  };
+  test("several photos decide as one set: views under the threshold add up; a set of strangers stays unnamed", () => {
+    // each of Ann's photos scores 0.66 alone (under 0.7, but she is its best candidate); they lean three ways
+    // around her template, so their mean points right at it
+    const around = (deg: number) => {
+      const r = Math.sqrt(1 - 0.66 ** 2);
+      return vec(0.66, r * Math.cos((deg * Math.PI) / 180), r * Math.sin((deg * Math.PI) / 180));
+    };
+    photo("ann", "a1", around(90));
+    photo("ann", "a2", around(210));
+    photo("ann", "a3", around(330));
+    // Bob's three photos are a stranger's: far from both
+    photo("bob", "b1", vec(0.1, 0.2, 1));
+    photo("bob", "b2", vec(0.2, 0.1, 1));
+    photo("bob", "b3", vec(0.1, 0.1, 1));
+    photo("bob", "b4", vec(0, 1, 0));
+    const v = visitReport(rows, analyses, matcher, "unmasked", 3);
     assert.equal(v.visits, 2, "bob's fourth photo does not make a visit");
     assert.equal(v.identificationRate, 0.5);
     assert.equal(v.misidentificationRate, 0);
+    for (const p of ["a1", "a2", "a3"]) {
+      const a = analyses.get(p) as { faces: { embedding: Float32Array }[] };
+      assert.equal(matcher.match(a.faces[0] as never).name, null, `${p} alone is not named`);
+    }
   });
 });

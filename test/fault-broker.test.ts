@@ -7,7 +7,7 @@ import type { FaceEvent } from "../src/mqtt/topics.ts";
 import {
   DaemonProcess,
   ENROLLED,
-  enrollPeople,
+  enrollLfw,
   lfwRows,
   singleFacePhotos,
   TEST_THRESHOLD,
@@ -38,12 +38,7 @@ describe("broker down: events wait in the outbox", { skip: data ? false : NO_SHA
 
   before(async () => {
     const rows = lfwRows(data as string);
-    const galleries = await enrollPeople(
-      ENROLLED.map((name) => ({
-        name,
-        files: rows.filter((r) => r.identity === name && r.role === "enroll").map((r) => r.path),
-      })),
-    );
+    const galleries = await enrollLfw(rows, ENROLLED);
     gallery = join(dir, "gallery");
     writeGallery(gallery, galleries[2]);
     const probes = await singleFacePhotos(

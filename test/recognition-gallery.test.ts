@@ -4,8 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { perComparisonRate, scoreAtExceedance, tailFromScores } from "../src/recognition/calibration.ts";
+import { AppearanceHistory, sameFaceBounds } from "../src/recognition/continuity.ts";
 import { findOutliers } from "../src/recognition/enroll.ts";
 import { GalleryError } from "../src/recognition/errors.ts";
+import { FaceSet } from "../src/recognition/face-set.ts";
 import { Gallery } from "../src/recognition/gallery.ts";
 import {
   parseGallery,
@@ -118,6 +120,48 @@ test("matcher names the closest person above threshold, strangers null, masked f
   assert.equal(clear.space, "full");
   assert.equal(clear.name, "Zoë Ångström");
   assert.ok(masked.score >= 0 && masked.score <= 1);
+});
+
+test("a face set is matched as one: mean whole face of unmasked faces, else upper face of masked ones", () => {
+  const m = new Matcher(sampleGallery(), { full: 0.8, upper: 0.7 }, { full: 0.85, upper: 0.75 });
+  const set = new FaceSet();
+  // two views of Zoë, each 0.8 alone, on either side of her templates: their mean is closer
+  set.add({ embedding: unit(1, 0.75), masked: false, weight: 1 });
+  set.add({ embedding: unit(1, -0.75), masked: false, weight: 1 });
+  const both = m.matchSet(set);
+  assert.deepEqual([both.name, both.space, both.threshold], ["Zoë Ångström", "full", 0.85]);
+  // masked faces of Bob: their whole faces stay out of the whole-face mean while an unmasked one is in it
+  set.add({ embedding: unit(0, 0, 1), upperEmbedding: unit(0, 0, 0.2, 1), masked: true, weight: 1 });
+  assert.equal(set.count("full"), 2);
+  assert.equal(set.count("upper"), 1);
+  const masked = new FaceSet();
+  masked.add({ embedding: unit(0.3, 0.3, 1), upperEmbedding: unit(0, 0, 0.1, 1), masked: true, weight: 1 });
+  masked.add({ embedding: unit(0.3, 0.2, 1), upperEmbedding: unit(0, 0, -0.1, 1), masked: true, weight: 1 });
+  const bob = m.matchSet(masked);
+  assert.deepEqual([bob.name, bob.space], ["Bob Smith", "upper"]);
+  assert.equal(masked.count("full"), 2, "every face flagged masked: the whole-face mean takes them all");
+  const empty = m.matchSet(new FaceSet());
+  assert.deepEqual([empty.name, empty.candidate, empty.score], [null, null, 0]);
+});
+
+test("appearance history: a face is the same person when it passes one-to-one against one earlier face", () => {
+  const bounds = { full: 0.5, upper: 0.6 };
+  const h = new AppearanceHistory();
+  assert.equal(h.resembles({ embedding: unit(1), masked: false }, bounds), true, "nothing to compare yet");
+  h.add({ embedding: unit(1, 0.2), masked: false });
+  h.add({ embedding: unit(1, 0, 0.2), upperEmbedding: unit(0, 0, 0, 1), masked: true });
+  assert.equal(h.resembles({ embedding: unit(1, 0.9), masked: false }, bounds), true);
+  assert.equal(h.resembles({ embedding: unit(0, 1), masked: false }, bounds), false);
+  // two masked faces are compared on the upper face, whatever their whole faces say
+  const maskedAlike = { embedding: unit(0, 1), upperEmbedding: unit(0, 0, 0.3, 1), masked: true };
+  const maskedOther = { embedding: unit(1, 0.1), upperEmbedding: unit(0, 0, 1, 0.3), masked: true };
+  assert.equal(h.resembles(maskedAlike, bounds), true);
+  assert.equal(
+    h.margin(maskedOther, bounds) < 0 === false,
+    true,
+    "its whole face is close to the unmasked one",
+  );
+  assert.equal(sameFaceBounds(null), null);
 });
 
 test("calibration: threshold rises with gallery size and follows the impostor tail", () => {

@@ -50,6 +50,27 @@ describe("IouTracker", () => {
     assert.ok(Math.abs(track.velocity[0] - 150) < 1e-6, `vx ${track.velocity[0]} px/s`);
   });
 
+  test("split puts a new confirmed track with a new id in a track's place; the old one is never reported again", () => {
+    const tracker = new IouTracker({ camera: "door" });
+    for (let i = 0; i < 3; i++) tracker.update([det(100 + i * 10, 100)], i * 100);
+    const [old] = tracker.active;
+    const next = tracker.split(old.id);
+    assert.notEqual(next.id, old.id);
+    assert.deepEqual([next.box, next.confirmed, next.velocity], [old.box, true, old.velocity]);
+    assert.equal(next.firstSeen, old.lastSeen);
+    const later = tracker.update([det(130, 100)], 300);
+    assert.deepEqual(
+      later.active.map((t) => t.id),
+      [next.id],
+    );
+    assert.deepEqual(later.ended, []);
+    assert.deepEqual(
+      tracker.flush().map((t) => t.id),
+      [next.id],
+    );
+    assert.throws(() => tracker.split(old.id), /no live track/);
+  });
+
   test("two faces get two distinct ids and keep them", () => {
     const tracker = new IouTracker({ camera: "hall", minHits: 1 });
     const first = tracker.update([det(50, 50), det(400, 60)], 0);

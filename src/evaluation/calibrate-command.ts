@@ -69,7 +69,12 @@ export async function runCalibrate(argv: string[]): Promise<number> {
     for (const n of [1, 10, gallerySize, 100]) {
       const f = thresholdFor(calibration, "full", n) ?? Number.NaN;
       const u = thresholdFor(calibration, "upper", n) ?? Number.NaN;
-      console.log(`threshold for ${n} people: full ${f.toFixed(4)}, upper ${u.toFixed(4)}`);
+      const target = calibration.targetFalseAccept;
+      const fs = thresholdFor(calibration, "full", n, target, "set") ?? Number.NaN;
+      const us = thresholdFor(calibration, "upper", n, target, "set") ?? Number.NaN;
+      console.log(
+        `threshold for ${n} people: full ${f.toFixed(4)}, upper ${u.toFixed(4)}; visit sets: full ${fs.toFixed(4)}, upper ${us.toFixed(4)}`,
+      );
     }
     console.log(`written ${out}`);
     return 0;

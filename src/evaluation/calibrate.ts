@@ -1,7 +1,7 @@
 import type { Calibration } from "../recognition/calibration.ts";
 import { tailFromScores } from "../recognition/calibration.ts";
 import type { Gallery, TemplateSpace } from "../recognition/gallery.ts";
-import { cosine } from "../recognition/matcher.ts";
+import { cosine, meanTemplate } from "../recognition/matcher.ts";
 import type { CachedAnalysis } from "./analysis-cache.ts";
 import {
   buildEvalGallery,
@@ -66,6 +66,53 @@ export function impostorScores(
   return { scores, strangerPhotos, probePhotos, strangerPeople: people.size };
 }
 
+/** Sizes of the photo sets whose aggregates calibrate the set thresholds: a doorway visit shows a few views. */
+export const SET_SIZES = [2, 3, 4, 5] as const;
+
+/**
+ * Impostor comparisons of visit aggregates: for every enrolled person, each run of 2–5 consecutive unmasked probe
+ * photos (by path) as one set (the L2-normalised mean of their vectors, as FaceSet makes it), against every OTHER
+ * person's mean template. Never-enrolled people have one photo each, so they cannot form sets; the probes are the
+ * impostors here, exactly as in the single-face comparisons.
+ */
+export function setImpostorScores(
+  rows: ManifestRow[],
+  analyses: Map<string, CachedAnalysis>,
+  gallery: Gallery,
+  maskedTwins?: Map<string, CachedAnalysis>,
+): { scores: Record<TemplateSpace, number[]>; sets: number } {
+  const templates = { full: meanTemplates(gallery, "full"), upper: meanTemplates(gallery, "upper") };
+  const photos = new Map<string, { path: string; full: Float32Array; upper: Float32Array | undefined }[]>();
+  for (const row of rows) {
+    if (row.masked || row.role !== "probe") continue;
+    const face = subjectFace(analyses.get(row.path));
+    if (!face) continue;
+    const upper = maskedTwins ? subjectFace(maskedTwins.get(row.path))?.upperEmbedding : face.upperEmbedding;
+    const list = photos.get(row.identity) ?? [];
+    list.push({ path: row.path, full: face.embedding, upper });
+    photos.set(row.identity, list);
+  }
+  const scores: Record<TemplateSpace, number[]> = { full: [], upper: [] };
+  let sets = 0;
+  for (const [identity, list] of photos) {
+    list.sort((a, b) => a.path.localeCompare(b.path));
+    for (const k of SET_SIZES) {
+      for (let i = 0; i + k <= list.length; i++) {
+        const run = list.slice(i, i + k);
+        sets++;
+        for (const space of ["full", "upper"] as const) {
+          const vectors = run.map((p) => (space === "full" ? p.full : p.upper));
+          if (vectors.some((v) => !v)) continue;
+          const mean = meanTemplate(vectors as Float32Array[], gallery.dim);
+          for (const [name, t] of templates[space])
+            if (name !== identity) scores[space].push(cosine(mean, t));
+        }
+      }
+    }
+  }
+  return { scores, sets };
+}
+
 export interface CalibrationOutcome {
   calibration: Calibration;
   impostors: ImpostorSet;
@@ -92,11 +139,17 @@ export function calibrate(
     const { gallery } = buildEvalGallery(rows, analyses, embedderId, dim, enrollPolicyFor(calibration));
     const signature = templateSignature(gallery);
     const impostors = impostorScores(rows, analyses, gallery, maskedTwins);
+    const sets = setImpostorScores(rows, analyses, gallery, maskedTwins);
     calibration = {
       embedder: embedderId,
       targetFalseAccept: TARGET_FALSE_ACCEPT,
       spaces: { full: tailFromScores(impostors.scores.full), upper: tailFromScores(impostors.scores.upper) },
-      provenance: provenanceText(source, gallery.people.size, impostors, maskedTwins !== undefined),
+      // without people of several probe photos there are no sets: the single-face tails serve
+      sets:
+        sets.scores.full.length > 0 && sets.scores.upper.length > 0
+          ? { full: tailFromScores(sets.scores.full), upper: tailFromScores(sets.scores.upper) }
+          : undefined,
+      provenance: provenanceText(source, gallery.people.size, impostors, maskedTwins !== undefined, sets),
     };
     if (signature === previous || pass >= 4) {
       return { calibration, impostors, gallerySize: gallery.people.size, passes: pass };
@@ -105,7 +158,13 @@ export function calibrate(
   }
 }
 
-function provenanceText(source: string, gallerySize: number, i: ImpostorSet, twins: boolean): string {
+function provenanceText(
+  source: string,
+  gallerySize: number,
+  i: ImpostorSet,
+  twins: boolean,
+  sets: { scores: Record<TemplateSpace, number[]>; sets: number },
+): string {
   const upper = twins
     ? "the same photos with a synthetic mask drawn by the project's own generator (seeded per photo), upper face compared"
     : "the same photos with the lower face greyed";
@@ -114,7 +173,9 @@ function provenanceText(source: string, gallerySize: number, i: ImpostorSet, twi
     `Impostor comparisons on unmasked photos only: ${i.strangerPhotos} photos of ${i.strangerPeople} never-enrolled ` +
     `people of split A (first byte of sha256(name) even) against every enrolled person, and ${i.probePhotos} probe ` +
     `photos of enrolled people against everybody else; full ${i.scores.full.length} comparisons; masked path: ` +
-    `${upper}, ${i.scores.upper.length} comparisons. Never-enrolled people of split B and the manifest's masked ` +
-    `photos were not used.`
+    `${upper}, ${i.scores.upper.length} comparisons. Visit aggregates (sets): ${sets.sets} runs of ` +
+    `${SET_SIZES[0]}–${SET_SIZES[SET_SIZES.length - 1]} consecutive probe photos of one enrolled person, their mean ` +
+    `against every other person (full ${sets.scores.full.length}, upper ${sets.scores.upper.length} comparisons). ` +
+    `Never-enrolled people of split B and the manifest's masked photos were not used.`
   );
 }

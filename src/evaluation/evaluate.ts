@@ -70,7 +70,8 @@ export function evaluate(
     calibration: calibration?.provenance ?? "none (thresholds given explicitly)",
     split,
     conditions: plots.map((p) => p.report),
-    visits: present.map((condition) => visitReport(outcomes, condition)),
+    setThresholds: matcher.setThresholds,
+    visits: present.map((condition) => visitReport(rows, analyses, matcher, condition)),
   };
   return { report, plots, outcomes };
 }

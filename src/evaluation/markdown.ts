@@ -28,15 +28,16 @@ export function markdownReport(r: EvalReport): string {
       (x) => `${x.detectionFailures.probes} / ${x.detectionFailures.strangers}`,
     ),
     "",
-    "| per visit (vote over several photos of one person, as the daemon votes over frames) | visits | identified | someone else |",
+    "| per visit (several photos of one person as one set, as the daemon decides a visit) | visits | identified | someone else |",
     "| --- | --- | --- | --- |",
     ...r.visits.map(
       (v) =>
-        `| ${v.condition}: ${v.framesPerVisit} photos, ≥ ${v.minAgreeing} agreeing | ${v.visits} | ` +
+        `| ${v.condition}: ${v.photosPerVisit} photos | ${v.visits} | ` +
         `**${num(v.identificationRate)}** | ${num(v.misidentificationRate)} |`,
     ),
     "",
-    `thresholds: full ${r.thresholds.full.toFixed(4)}, upper ${r.thresholds.upper.toFixed(4)} (gallery of ${r.gallerySize}); ` +
+    `thresholds: full ${r.thresholds.full.toFixed(4)}, upper ${r.thresholds.upper.toFixed(4)}; visit sets: full ` +
+      `${r.setThresholds.full.toFixed(4)}, upper ${r.setThresholds.upper.toFixed(4)} (gallery of ${r.gallerySize}); ` +
       `embedder ${r.embedder}, detector ${r.detector}, mask classifier ${r.maskClassifier ?? "none"}, masked-path projection ${r.upperProjection ?? "none"}`,
   ].join("\n");
 }

@@ -125,6 +125,8 @@ export interface EvalReport {
   /** Strangers behind the headline false-accept rate, TAR@FAR and curves. */
   split: StrangerSplit;
   conditions: ConditionReport[];
-  /** Per-visit identification: a vote over several photos of one person, as the daemon votes over frames. */
+  /** Thresholds of a visit's aggregate (several faces as one set). */
+  setThresholds: Thresholds;
+  /** Per-visit identification: several photos of one person as one set, as the daemon decides a visit. */
   visits: VisitReport[];
 }

@@ -1,11 +1,13 @@
-import { TrackVote } from "../recognition/vote.ts";
-import type { RowOutcome } from "./identify-rows.ts";
+import type { Matcher } from "../recognition/matcher.ts";
+import { VisitEvidence } from "../recognition/visit-evidence.ts";
+import type { CachedAnalysis } from "./analysis-cache.ts";
+import { subjectFace } from "./eval-gallery.ts";
+import type { ManifestRow } from "./manifest.ts";
 import type { Condition } from "./report.ts";
 
 export interface VisitReport {
   condition: Condition;
-  framesPerVisit: number;
-  minAgreeing: number;
+  photosPerVisit: number;
   visits: number;
   /** Share of visits decided as the right person. */
   identificationRate: number;
@@ -14,44 +16,44 @@ export interface VisitReport {
 }
 
 /**
- * The daemon decides a visit from several frames with the same vote (src/recognition/vote.ts). Here a visit of
- * an enrolled person is `framesPerVisit` of their different probe photos of one condition (sorted by path, taken
- * in consecutive groups), each photo judged exactly as `identify` judges it. Strangers of the development set
- * have one photo each, so their per-visit false-accept rate equals the single-photo one (repeating a photo
- * repeats its decision) and is not recomputed here.
+ * The daemon names a visit from its faces as one set (src/recognition/visit-evidence.ts). Here a visit of an
+ * enrolled person is `photosPerVisit` of their different probe photos of one condition (sorted by path, taken in
+ * consecutive groups), each photo one face, decided by the same rule once all are in. Strangers of the development
+ * set have one photo each, so their per-visit false-accept rate is the single-photo one against the set
+ * thresholds; `scripts/eval-visits.ts` measures both through the daemon itself.
  */
 export function visitReport(
-  outcomes: RowOutcome[],
+  rows: ManifestRow[],
+  analyses: Map<string, CachedAnalysis>,
+  matcher: Matcher,
   condition: Condition,
-  framesPerVisit = 3,
-  minAgreeing = 2,
+  photosPerVisit = 3,
 ): VisitReport {
-  const byPerson = new Map<string, RowOutcome[]>();
-  for (const o of outcomes) {
-    if (o.role !== "probe" || o.masked !== (condition === "masked")) continue;
-    byPerson.set(o.identity, [...(byPerson.get(o.identity) ?? []), o]);
+  const byPerson = new Map<string, ManifestRow[]>();
+  for (const r of rows) {
+    if (r.role !== "probe" || r.masked !== (condition === "masked")) continue;
+    byPerson.set(r.identity, [...(byPerson.get(r.identity) ?? []), r]);
   }
   let visits = 0;
   let right = 0;
   let wrong = 0;
   for (const [identity, photos] of byPerson) {
     photos.sort((a, b) => a.path.localeCompare(b.path));
-    for (let i = 0; i + framesPerVisit <= photos.length; i += framesPerVisit) {
-      const vote = new TrackVote({ maxAttempts: framesPerVisit, minAgreeing });
-      for (const o of photos.slice(i, i + framesPerVisit)) {
-        if (!o.detected || vote.decided) continue;
-        vote.add({ name: o.name, score: o.score ?? 0, masked: o.flaggedMasked ?? false, faceSize: 1 });
+    for (let i = 0; i + photosPerVisit <= photos.length; i += photosPerVisit) {
+      const evidence = new VisitEvidence();
+      for (const row of photos.slice(i, i + photosPerVisit)) {
+        const face = subjectFace(analyses.get(row.path));
+        if (face) evidence.add({ ...face, weight: 1 }, matcher.match(face));
       }
-      const decision = vote.decided ?? vote.finish();
+      const named = evidence.verdict(matcher, 1)?.name ?? null;
       visits++;
-      if (decision.kind === "identified" && decision.name === identity) right++;
-      else if (decision.kind === "identified") wrong++;
+      if (named === identity) right++;
+      else if (named !== null) wrong++;
     }
   }
   return {
     condition,
-    framesPerVisit,
-    minAgreeing,
+    photosPerVisit,
     visits,
     identificationRate: visits ? right / visits : 0,
     misidentificationRate: visits ? wrong / visits : 0,

@@ -8,6 +8,8 @@ export interface FaceEventMessage {
   event: FaceEvent;
   /** Crop of the face (with a margin) from the deciding frame; only on decisions, only when snapshots are on. */
   crop?: RgbImage;
+  /** On decisions: how many of the visit's faces the decision rests on. */
+  faces?: number;
 }
 
 /** A reload (SIGHUP, MQTT command, changed gallery file or model store pointer) and how it went. */

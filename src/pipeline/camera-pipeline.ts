@@ -1,4 +1,5 @@
 import type { Frame, FrameSource } from "../capture/types.ts";
+import type { SameFaceBounds } from "../recognition/continuity.ts";
 import type { Logger } from "../system/logger.ts";
 import { IouTracker, MotionGate, type Track } from "../tracking/index.ts";
 import type { AnalyzedFace } from "../vision/analyzer.ts";
@@ -30,11 +31,14 @@ export interface CameraPipelineOptions {
   vision: FrameAnalyzer;
   /** The current matcher, read per frame so a reload applies from the next frame on. */
   matcher: () => MatchSource | null;
+  /** When two faces pass as the same person (splits a visit a newcomer took over); null: never split. */
+  sameFace: () => SameFaceBounds | null;
   bus: PipelineBus;
   logger: Logger;
   /** Called for every frame that really arrived (the watchdog's evidence that frames advance). */
   onFrame: (camera: string, timestamp: number) => void;
   maxAttemptsPerTrack: number;
+  maxAttemptsPerVisit: number;
   minAgreeingFrames: number;
   minFacePx: number;
   /** Run the detector on every n-th frame (the others only feed the motion gate). */
@@ -91,6 +95,7 @@ export class CameraPipeline {
     this.#decider = new TrackDecider({
       camera: options.camera,
       maxAttemptsPerTrack: options.maxAttemptsPerTrack,
+      maxAttemptsPerVisit: options.maxAttemptsPerVisit,
       minAgreeingFrames: options.minAgreeingFrames,
       minFacePx: options.minFacePx,
     });
@@ -182,7 +187,9 @@ export class CameraPipeline {
       const i = detections.indexOf(track.detection);
       return i >= 0 ? faces[i] : undefined;
     };
-    const events = this.#decider.observe(update, faceOf, o.matcher(), frame.timestamp);
+    const events = this.#decider.observe(update, faceOf, o.matcher(), frame.timestamp, o.sameFace(), (t) =>
+      this.#tracker.split(t.id),
+    );
     if (faces.length > 0 || events.length > 0)
       this.#log.debug(
         {
@@ -198,27 +205,29 @@ export class CameraPipeline {
   }
 
   /**
-   * Which live tracks' faces the worker may skip embedding: decided tracks, and undecided (or tentative) ones
-   * beyond MAX_EMBEDDINGS_PER_FRAME, those with the most attempts. Boxes are predicted to `timestamp`. `coast`:
-   * every live track is decided and was seen by the latest detection, so detection may pause.
+   * Which live tracks' faces the worker may skip embedding: those whose visit wants no face on this frame (decided,
+   * or pacing itself), and wanted ones beyond MAX_EMBEDDINGS_PER_FRAME, those with the most attempts. Boxes are
+   * predicted to `timestamp`. `coast`: every live track's visit is settled (named, or out of budget: its faces are
+   * wanted only for a look now and then, which rides on the detections that still run) and was seen by the latest
+   * detection, so detection may pause.
    */
   #embeddingPlan(timestamp: number): { skip: Detection["box"][]; coast: boolean } {
     const skip: Detection["box"][] = [];
-    const undecided: Array<{ track: Track; attempts: number }> = [];
-    let allSeen = true;
+    const wanted: Array<{ track: Track; attempts: number }> = [];
+    let allSettled = true;
     for (const track of this.#tracker.active) {
-      allSeen &&= track.misses === 0;
-      const attempts = this.#decider.attemptsOf(track);
+      allSettled &&= track.misses === 0 && this.#decider.settled(track);
+      const attempts = this.#decider.attemptsOf(track, timestamp);
       if (attempts === null) skip.push(track.predict(timestamp));
-      else undecided.push({ track, attempts });
+      else wanted.push({ track, attempts });
     }
-    // A tentative track is confirmed by this frame's match (the decider votes from then on): one more undecided.
-    for (const track of this.#tracker.tentative) undecided.push({ track, attempts: 0 });
-    undecided.sort((a, b) => a.attempts - b.attempts || b.track.box[2] - a.track.box[2]);
-    for (const { track } of undecided.slice(MAX_EMBEDDINGS_PER_FRAME)) skip.push(track.predict(timestamp));
+    // A tentative track is confirmed by this frame's match (the decider takes its face from then on): one more.
+    for (const track of this.#tracker.tentative) wanted.push({ track, attempts: 0 });
+    wanted.sort((a, b) => a.attempts - b.attempts || b.track.box[2] - a.track.box[2]);
+    for (const { track } of wanted.slice(MAX_EMBEDDINGS_PER_FRAME)) skip.push(track.predict(timestamp));
     // A track the last detection missed may be leaving: detect every frame until it is seen or ends, so `left`
     // comes as soon as without coasting.
-    const coast = this.#tracker.size > 0 && undecided.length === 0 && allSeen;
+    const coast = this.#tracker.size > 0 && this.#tracker.tentative.length === 0 && allSettled;
     return { skip, coast };
   }
 
@@ -235,13 +244,13 @@ export class CameraPipeline {
   }
 
   #emit(events: DeciderEvent[], frameTimestamp: number, frame: Frame | null): void {
-    for (const { event, track } of events) {
+    for (const { event, track, basis } of events) {
       const crop =
         this.options.cropFaces && frame && event.type !== "left"
           ? cropFace(frame.image, track.box)
           : undefined;
       if (event.type !== "left") this.stats.event(Date.now() - frameTimestamp);
-      this.options.bus.emit("face", { event, crop });
+      this.options.bus.emit("face", { event, crop, faces: basis?.faces });
     }
   }
 

@@ -1,3 +1,4 @@
+import type { FaceSet } from "../recognition/face-set.ts";
 import type { MatchResult } from "../recognition/matcher.ts";
 import { UNKNOWN_CLASS } from "../training/open-set.ts";
 import type { DeciderFace, MatchSource } from "./track-decider.ts";
@@ -14,7 +15,15 @@ export class ClassifierMatch implements MatchSource {
   ) {}
 
   match(face: DeciderFace): MatchResult {
-    const probs = face.classProbs;
+    return this.#fromProbs(face.classProbs);
+  }
+
+  /** The visit's mean softmax: a class the faces keep choosing, surely enough on average. */
+  matchSet(set: FaceSet): MatchResult {
+    return this.#fromProbs(set.meanClassProbs() ?? undefined);
+  }
+
+  #fromProbs(probs: Float32Array | undefined): MatchResult {
     const threshold = this.unknownThreshold;
     if (!probs || probs.length === 0)
       return { name: null, score: 0, candidate: null, space: "full", threshold };

@@ -1,3 +1,4 @@
+import type { FaceSet } from "../recognition/face-set.ts";
 import type { Matcher, MatchResult } from "../recognition/matcher.ts";
 import type { DeciderFace, MatchSource } from "./track-decider.ts";
 import type { VersionHead } from "./version-head.ts";
@@ -15,9 +16,20 @@ export class HeadMatch implements MatchSource {
   ) {}
 
   match(face: DeciderFace): MatchResult {
-    const m = this.matcher.match(face);
+    return this.#confirm(this.matcher.match(face), face.embedding);
+  }
+
+  /** The set's aggregate as one face: the gallery names it, the head judges its mean whole face. */
+  matchSet(set: FaceSet): MatchResult {
+    const full = set.aggregate("full");
+    return full
+      ? this.#confirm(this.matcher.matchSet(set), full)
+      : { ...this.matcher.matchSet(set), name: null };
+  }
+
+  #confirm(m: MatchResult, embedding: Float32Array): MatchResult {
     if (m.name === null) return m;
-    const d = this.head.decide(face.embedding, (n) => (n === m.candidate ? m.score : -1), m.space);
+    const d = this.head.decide(embedding, (n) => (n === m.candidate ? m.score : -1), m.space);
     return d.name === m.name ? m : { ...m, name: null };
   }
 }

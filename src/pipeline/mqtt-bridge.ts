@@ -51,7 +51,7 @@ export class MqttBridge {
     for (const off of this.#off.splice(0)) off();
   }
 
-  onFace({ event, crop }: FaceEventMessage): void {
+  onFace({ event, crop, faces }: FaceEventMessage): void {
     const { publisher, presence, logger } = this.options;
     publisher.publishEvent(event);
     if (event.type === "identified" && event.name !== null) presence.seen(event.name, event.camera);
@@ -62,6 +62,7 @@ export class MqttBridge {
         person: event.name,
         score: event.score,
         masked: event.masked,
+        faces,
       },
       `face ${event.type}`,
     );

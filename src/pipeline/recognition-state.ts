@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ModelInfo } from "../mqtt/topics.ts";
+import { type SameFaceBounds, sameFaceBounds } from "../recognition/continuity.ts";
 import type { Gallery } from "../recognition/gallery.ts";
 import { readGalleryFor } from "../recognition/gallery-file.ts";
 import { buildMatcher, calibrationFor, type ThresholdOverrides } from "../recognition/recognizer.ts";
@@ -46,8 +47,12 @@ interface Loaded {
 export class RecognitionState {
   #current: Loaded | null = null;
   #queue: Promise<unknown> = Promise.resolve();
+  /** When two faces pass as the same person: the embedder's calibration decides, whatever names faces. */
+  readonly sameFace: SameFaceBounds | null;
 
-  constructor(private readonly options: RecognitionStateOptions) {}
+  constructor(private readonly options: RecognitionStateOptions) {
+    this.sameFace = sameFaceBounds(calibrationFor(options.calibrationPath, options.embedderId));
+  }
 
   /** What names faces now; null while nobody is enrolled. Read per frame, never blocks. */
   get matcher(): MatchSource | null {

@@ -1,103 +1,136 @@
 import type { FaceEvent } from "../mqtt/topics.ts";
-import type { MatchInput, MatchResult } from "../recognition/matcher.ts";
-import { TrackVote, type VoteDecision } from "../recognition/vote.ts";
+import type { SameFaceBounds } from "../recognition/continuity.ts";
+import type { FaceSet } from "../recognition/face-set.ts";
+import type { MatchResult } from "../recognition/matcher.ts";
+import type { SetMatcher } from "../recognition/visit-evidence.ts";
 import type { Track, TrackerUpdate } from "../tracking/index.ts";
+import type { Box } from "../vision/types.ts";
+import { type BestFace, type DeciderFace, Visit } from "./visit.ts";
 
-/** What the decider needs of a face: its embedding(s) and size. An empty embedding means "not embedded". */
-export interface DeciderFace extends MatchInput {
-  faceSize: number;
-  /** Softmax of the whole-face classifier (recognition.classifier), when one is configured. */
-  classProbs?: Float32Array;
-}
+export type { DeciderFace } from "./visit.ts";
 
-/** The matcher as the decider sees it; null while nobody is enrolled (every face is then unknown). */
-export interface MatchSource {
+/**
+ * The matcher as the decider sees it; null while nobody is enrolled (every face is then unknown). `matchSet`
+ * names a visit's faces as one (their aggregate), against thresholds calibrated for aggregates.
+ */
+export interface MatchSource extends SetMatcher {
   match(face: DeciderFace): MatchResult;
 }
 
 export interface TrackDeciderOptions {
   camera: string;
+  /** Faces after which a visit nobody could be named from yet is announced `unknown` (it keeps looking). */
   maxAttemptsPerTrack: number;
+  /** Faces a visit may be embedded for in all; after that only a look now and then tells who is still there. */
+  maxAttemptsPerVisit: number;
+  /** Faces a visit needs before a name is announced. */
   minAgreeingFrames: number;
   /** Faces narrower than this are tracked but never voted on: too few pixels to recognise reliably. */
   minFacePx: number;
 }
 
-/** A decision or a departure, in frame pixels; `decided` says which track it belongs to for the caller. */
+/** What a decision rests on, for snapshots and a visit's capture. */
+export interface DecisionBasis {
+  /** Faces behind the decision. */
+  faces: number;
+  /** The visit's largest face so far and where it was. */
+  best: BestFace | null;
+  set: FaceSet;
+}
+
+/** A decision or a departure, in frame pixels, with the track it belongs to. */
 export interface DeciderEvent {
   event: FaceEvent;
   track: Track;
+  /** On decisions (`identified`, `unknown`): the evidence behind it. */
+  basis?: DecisionBasis;
 }
 
-interface TrackRecord {
-  vote: TrackVote;
-  /** Best similarity seen on this track, whatever the name: the score reported with `unknown`. */
-  bestScore: number;
-  /** The decision event has gone out; `left` must follow when the track ends. */
-  announced: VoteDecision | null;
-}
+/** Gives a track a new identity: the tracker ends it and puts a new track in its place (see IouTracker.split). */
+export type SplitTrack = (track: Track) => Track;
 
-/**
- * The vote's score for one attempt. A name scores its similarity; "nobody known" scores the similarity
- * mirrored at the threshold (2·threshold − score), so a face just below the threshold weighs as little as one
- * just above it, and only clear strangers weigh like clear matches. With nobody enrolled it is sure: 1.
- */
-function unknownSureness(m: MatchResult | null): number {
-  if (m === null) return 1;
-  if (m.name !== null) return m.score;
-  return Math.min(1, Math.max(0, 2 * m.threshold - m.score));
-}
+/** Faces in a row that look like somebody else before the visit is split: one odd frame is not a new person. */
+const SPLIT_AFTER = 2;
+/** A decided visit is looked at this often, to notice a different person taking its place. */
+const CHECK_EVERY_MS = 500;
+/** A visit announced `unknown` keeps looking at this pace (new views, not the same frame again and again). */
+const KEEP_LOOKING_EVERY_MS = 200;
 
 /**
- * Turns tracks and their per-frame matches into events: exactly one `identified`/`unknown` per track, when
- * its vote is decided, and exactly one `left` when a track that was announced ends. A track that ends
- * undecided but had attempts is decided then (its votes so far, else unknown), so every `left` has its
- * decision before it. A track whose faces were all too small produces nothing.
+ * Turns tracks and their faces into visits and visits into events. A visit is named (`identified`) once it has
+ * `minAgreeingFrames` faces, their aggregate names a person against the set threshold, and that person was the
+ * best candidate of at least half its faces; after `maxAttemptsPerTrack` faces without a name it is announced
+ * `unknown` but keeps looking (at a slower pace, within `maxAttemptsPerVisit`) and becomes `identified` when the
+ * evidence comes — never the other way round. A face that looks like somebody else twice in a row splits the
+ * visit: the old one gets its `left`, the new person a visit (and a track id) of their own. Every `left` has a
+ * decision before it; a track whose faces were all too small produces nothing.
  */
 export class TrackDecider {
-  readonly #records = new Map<string, TrackRecord>();
+  readonly #visits = new Map<string, Visit>();
 
   constructor(private readonly options: TrackDeciderOptions) {}
 
   /**
-   * Recognition attempts so far on an undecided track (0 before the first), or null when its faces need no
-   * embedding any more (announced, or out of attempts).
+   * How many faces the track's visit has used (0 before the first), or null when no face of it is wanted on the
+   * frame at `timestamp`: a named visit only for a look now and then, an unknown one at a slower pace, a visit at
+   * the end of its budget like a named one.
    */
-  attemptsOf(track: Track): number | null {
-    const record = this.#records.get(track.id);
-    if (!record) return 0;
-    return record.announced || !record.vote.wantsMoreAttempts() ? null : record.vote.attempts;
+  attemptsOf(track: Track, timestamp: number): number | null {
+    const visit = this.#visits.get(track.id);
+    if (!visit) return 0;
+    const since = timestamp - visit.lastEmbeddedAt;
+    if (visit.pending.length > 0) return visit.faces;
+    if (visit.announced === "identified" || visit.faces >= this.options.maxAttemptsPerVisit)
+      return since >= CHECK_EVERY_MS ? visit.faces : null;
+    if (visit.announced === "unknown") return since >= KEEP_LOOKING_EVERY_MS ? visit.faces : null;
+    return visit.faces;
+  }
+
+  /** Whether the track's visit is named (or out of budget) and needs its faces only for a look now and then. */
+  settled(track: Track): boolean {
+    const visit = this.#visits.get(track.id);
+    if (!visit || visit.pending.length > 0) return false;
+    return visit.announced === "identified" || visit.faces >= this.options.maxAttemptsPerVisit;
   }
 
   /**
-   * One frame: `faceOf` gives the analysed face of each track matched on this frame. Returns the events to
-   * publish, decisions before departures.
+   * One frame: `faceOf` gives the analysed face of each track matched on this frame, `split` renames a track
+   * whose visit changed hands. Returns the events to publish, in order.
    */
   observe(
     update: TrackerUpdate,
     faceOf: (track: Track) => DeciderFace | undefined,
     matcher: MatchSource | null,
     timestamp: number,
+    sameFace: SameFaceBounds | null = null,
+    split?: SplitTrack,
   ): DeciderEvent[] {
     const out: DeciderEvent[] = [];
-    for (const track of update.active) {
-      if (!track.updated) continue;
-      const face = faceOf(track);
+    for (const seen of update.active) {
+      if (!seen.updated) continue;
+      const face = faceOf(seen);
       if (!face || face.embedding.length === 0 || face.faceSize < this.options.minFacePx) continue;
-      const record = this.#record(track.id);
-      if (!record.vote.wantsMoreAttempts()) continue;
-      const m = matcher?.match(face) ?? null;
-      if (m) record.bestScore = Math.max(record.bestScore, m.score);
-      const decision = record.vote.add({
-        name: m?.name ?? null,
-        score: unknownSureness(m),
-        masked: face.masked,
-        faceSize: face.faceSize,
-      });
-      if (decision && !record.announced) {
-        record.announced = decision;
-        out.push({ event: this.#event(decision.kind, decision, record, track, timestamp), track });
+      let track = seen;
+      let visit = this.#visit(track.id);
+      const match = matcher?.match(face) ?? null;
+      visit.lastEmbeddedAt = timestamp;
+      if (visit.looksLikeSomebodyElse(face, match, split ? sameFace : null)) {
+        visit.pending.push({ face, match, box: track.box, timestamp });
+        if (visit.pending.length < SPLIT_AFTER || !split) continue;
+        const newcomer = visit.pending.splice(0);
+        // the visit that ends was last seen where its own face was, not where the newcomer stands
+        out.push(...this.#end(track, timestamp, visit.lastBox ?? track.box));
+        track = split(track);
+        visit = this.#visit(track.id);
+        visit.lastEmbeddedAt = timestamp;
+        for (const p of newcomer) visit.add(p.face, p.match, p.box, p.timestamp);
+      } else {
+        // the odd face was the same person after all (or a passing glitch): it counts as evidence
+        for (const p of visit.pending.splice(0)) visit.add(p.face, p.match, p.box, p.timestamp);
+        visit.add(face, match, track.box, timestamp);
       }
+      const decided = this.#decide(visit, track, matcher, timestamp);
+      if (decided) out.push(decided);
     }
     for (const track of update.ended) out.push(...this.#end(track, timestamp));
     return out;
@@ -108,54 +141,67 @@ export class TrackDecider {
     return tracks.flatMap((t) => this.#end(t, timestamp));
   }
 
-  #end(track: Track, timestamp: number): DeciderEvent[] {
-    const record = this.#records.get(track.id);
-    this.#records.delete(track.id);
-    if (!record || record.vote.attempts === 0) return [];
-    const out: DeciderEvent[] = [];
-    if (!record.announced) {
-      record.announced = record.vote.finish();
-      out.push({
-        event: this.#event(record.announced.kind, record.announced, record, track, timestamp),
-        track,
-      });
+  /** The event this face brings, if any: a first decision, or an `unknown` visit becoming `identified`. */
+  #decide(visit: Visit, track: Track, matcher: MatchSource | null, timestamp: number): DeciderEvent | null {
+    if (visit.announced === "identified") return null;
+    const { minAgreeingFrames, maxAttemptsPerTrack } = this.options;
+    const m = matcher ? visit.evidence.verdict(matcher, minAgreeingFrames) : null;
+    if (m?.name) {
+      visit.announced = "identified";
+      visit.name = m.name;
+      visit.score = m.score;
+      return this.#decision(visit, track, timestamp);
     }
-    out.push({ event: this.#event("left", record.announced, record, track, timestamp), track });
+    // With nobody enrolled there is nobody to wait for.
+    const enough = matcher ? maxAttemptsPerTrack : minAgreeingFrames;
+    if (visit.announced === null && visit.faces >= enough) {
+      visit.announced = "unknown";
+      return this.#decision(visit, track, timestamp);
+    }
+    return null;
+  }
+
+  #end(track: Track, timestamp: number, box: Box = track.box): DeciderEvent[] {
+    const visit = this.#visits.get(track.id);
+    this.#visits.delete(track.id);
+    if (!visit || visit.faces === 0) return [];
+    const out: DeciderEvent[] = [];
+    if (!visit.announced) {
+      visit.announced = "unknown";
+      out.push(this.#decision(visit, track, timestamp, box));
+    }
+    out.push({ event: this.#event("left", visit, track, timestamp, box), track });
     return out;
   }
 
-  #record(id: string): TrackRecord {
-    let record = this.#records.get(id);
-    if (!record) {
-      record = {
-        vote: new TrackVote({
-          maxAttempts: this.options.maxAttemptsPerTrack,
-          minAgreeing: this.options.minAgreeingFrames,
-        }),
-        bestScore: 0,
-        announced: null,
-      };
-      this.#records.set(id, record);
-    }
-    return record;
+  #decision(visit: Visit, track: Track, timestamp: number, box: Box = track.box): DeciderEvent {
+    const type = visit.announced ?? "unknown";
+    return {
+      event: this.#event(type, visit, track, timestamp, box),
+      track,
+      basis: { faces: visit.faces, best: visit.best, set: visit.evidence.set },
+    };
   }
 
-  #event(
-    type: FaceEvent["type"],
-    decision: VoteDecision,
-    record: TrackRecord,
-    track: Track,
-    timestamp: number,
-  ): FaceEvent {
-    const score = decision.kind === "identified" ? decision.score : record.bestScore;
+  #visit(id: string): Visit {
+    let visit = this.#visits.get(id);
+    if (!visit) {
+      visit = new Visit();
+      this.#visits.set(id, visit);
+    }
+    return visit;
+  }
+
+  #event(type: FaceEvent["type"], visit: Visit, track: Track, timestamp: number, box: Box): FaceEvent {
+    const score = visit.name !== null ? visit.score : visit.evidence.bestScore;
     return {
       type,
-      name: decision.name,
+      name: visit.name,
       score: Math.round(score * 1000) / 1000,
-      masked: decision.masked,
+      masked: visit.evidence.masked,
       track_id: track.id,
       camera: this.options.camera,
-      box: track.box.map((v) => Math.round(v)) as [number, number, number, number],
+      box: box.map((v) => Math.round(v)) as [number, number, number, number],
       first_seen: new Date(track.firstSeen).toISOString(),
       timestamp: new Date(timestamp).toISOString(),
     };

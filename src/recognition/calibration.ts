@@ -17,6 +17,12 @@ export interface Calibration {
   /** Target share of strangers named, e.g. 0.01. */
   targetFalseAccept: number;
   spaces: Partial<Record<TemplateSpace, ImpostorTail>>;
+  /**
+   * The same for a visit's aggregate (the mean of several photos of one person, see face-set.ts) against other
+   * people's templates: a mean cancels each photo's own noise, look-alikes' included, so its tail can reach higher.
+   * Absent in calibrations made before sets were decided: the single-face tails serve.
+   */
+  sets?: Partial<Record<TemplateSpace, ImpostorTail>>;
   /** How the figures were made (data, split), for the README and `gallery info`. */
   provenance: string;
 }
@@ -58,12 +64,24 @@ export function tailFromScores(scores: Float32Array | number[]): ImpostorTail {
   return { points };
 }
 
+/** What is compared: one face, or a visit's aggregate of faces. */
+export type Comparand = "face" | "set";
+
+/**
+ * The score a stranger passes with probability `target` in a gallery of `gallerySize`. For a set, never below the
+ * single-face threshold: a set of one view is one face, whose own tail must hold too.
+ */
 export function thresholdFor(
   calibration: Calibration,
   space: TemplateSpace,
   gallerySize: number,
   target = calibration.targetFalseAccept,
+  comparand: Comparand = "face",
 ): number | null {
   const tail = calibration.spaces[space];
-  return tail ? scoreAtExceedance(tail, perComparisonRate(target, gallerySize)) : null;
+  if (!tail) return null;
+  const p = perComparisonRate(target, gallerySize);
+  const face = scoreAtExceedance(tail, p);
+  const setTail = comparand === "set" ? calibration.sets?.[space] : undefined;
+  return setTail ? Math.max(face, scoreAtExceedance(setTail, p)) : face;
 }

@@ -1,3 +1,4 @@
+import type { FaceSet } from "./face-set.ts";
 import type { Gallery, TemplateSpace } from "./gallery.ts";
 
 export interface MatchInput {
@@ -32,11 +33,19 @@ interface SpaceIndex {
 export class Matcher {
   private readonly index: Record<TemplateSpace, SpaceIndex>;
 
+  /**
+   * `setThresholds` apply to a visit's aggregate (matchSet): calibrated on sets of several photos of one person,
+   * whose mean can come closer to a look-alike's template than one photo does. Default: the single-face ones.
+   */
+  readonly setThresholds: Thresholds;
+
   constructor(
     readonly gallery: Gallery,
     readonly thresholds: Thresholds,
+    setThresholds?: Thresholds,
   ) {
     this.index = { full: buildIndex(gallery, "full"), upper: buildIndex(gallery, "upper") };
+    this.setThresholds = setThresholds ?? thresholds;
   }
 
   /**
@@ -45,13 +54,25 @@ export class Matcher {
    * false accepts and rescues unmasked faces the mask flag got wrong (~3 % of them).
    */
   match(face: MatchInput): MatchResult {
-    const full = this.matchIn("full", face.embedding);
+    const full = this.matchIn("full", face.embedding, this.thresholds);
     const useUpper = face.masked && face.upperEmbedding && this.index.upper.names.length > 0;
     if (!useUpper || full.name !== null) return full;
-    return this.matchIn("upper", face.upperEmbedding as Float32Array);
+    return this.matchIn("upper", face.upperEmbedding as Float32Array, this.thresholds);
   }
 
-  private matchIn(space: TemplateSpace, vector: Float32Array): MatchResult {
+  /**
+   * A visit's faces as one: the mean whole face first (every face's), then, unless it names someone, the mean
+   * upper face of the faces flagged masked, each against its set threshold — the same order as `match`.
+   */
+  matchSet(set: FaceSet): MatchResult {
+    const full = set.aggregate("full");
+    const upper = this.index.upper.names.length > 0 ? set.aggregate("upper") : null;
+    const byFull = full ? this.matchIn("full", full, this.setThresholds) : null;
+    if (byFull?.name || !upper) return byFull ?? nobody("full", this.setThresholds.full);
+    return this.matchIn("upper", upper, this.setThresholds);
+  }
+
+  private matchIn(space: TemplateSpace, vector: Float32Array, thresholds: Thresholds): MatchResult {
     const { names, matrix } = this.index[space];
     const dim = this.gallery.dim;
     let best = -1;
@@ -65,7 +86,7 @@ export class Matcher {
         best = p;
       }
     }
-    const threshold = this.thresholds[space];
+    const threshold = thresholds[space];
     const candidate = best >= 0 ? names[best] : null;
     return {
       name: candidate !== null && bestScore >= threshold ? candidate : null,
@@ -75,6 +96,11 @@ export class Matcher {
       threshold,
     };
   }
+}
+
+/** The answer for a face set with nothing to compare (no vectors yet). */
+function nobody(space: TemplateSpace, threshold: number): MatchResult {
+  return { name: null, score: 0, candidate: null, space, threshold };
 }
 
 export function meanTemplate(vectors: Float32Array[], dim: number): Float32Array {

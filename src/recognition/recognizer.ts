@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { type Calibration, loadCalibration, thresholdFor } from "./calibration.ts";
+import { type Calibration, type Comparand, loadCalibration, thresholdFor } from "./calibration.ts";
 import type { Gallery, TemplateSpace } from "./gallery.ts";
 import { Matcher, type Thresholds } from "./matcher.ts";
 
@@ -35,12 +35,15 @@ export function resolveThresholds(
   gallery: Gallery,
   calibration: Calibration | null,
   overrides: ThresholdOverrides = {},
+  comparand: Comparand = "face",
 ): Thresholds {
   const size = Math.max(MIN_CALIBRATED_GALLERY, gallery.people.size);
   const pick = (space: TemplateSpace, fallback?: number): number => {
     const o = overrides[space];
     if (o !== undefined) return o;
-    const t = calibration ? thresholdFor(calibration, space, size) : null;
+    const t = calibration
+      ? thresholdFor(calibration, space, size, calibration.targetFalseAccept, comparand)
+      : null;
     if (t !== null) return t;
     if (fallback !== undefined) return fallback;
     throw new Error(
@@ -57,5 +60,9 @@ export function buildMatcher(
   calibration: Calibration | null,
   overrides: ThresholdOverrides = {},
 ): Matcher {
-  return new Matcher(gallery, resolveThresholds(gallery, calibration, overrides));
+  return new Matcher(
+    gallery,
+    resolveThresholds(gallery, calibration, overrides),
+    resolveThresholds(gallery, calibration, overrides, "set"),
+  );
 }

@@ -92,6 +92,7 @@ const recognitionSchema = section({
   threshold: fraction("a similarity threshold between 0 and 1 (omit to use the calibrated value)").optional(),
   masked_threshold: fraction("a similarity threshold between 0 and 1 for masked faces").optional(),
   max_attempts_per_track: positiveInt("a positive whole number of recognition attempts").default(10),
+  max_attempts_per_visit: positiveInt("a positive whole number of recognition attempts").default(40),
   min_agreeing_frames: positiveInt("a positive whole number of frames").default(3),
   min_face_px: positiveInt("a positive whole number of pixels").default(40),
   classifier: classifierSchema.optional(),

@@ -52,6 +52,18 @@ export class TrackState implements Track {
     this.lastSeen = firstSeen;
   }
 
+  /** A confirmed track with another id that carries on from this one's latest match (see IouTracker.split). */
+  successor(id: string): TrackState {
+    const next = new TrackState(id, this.camera, this.detection, this.lastSeen);
+    next.hits = this.hits;
+    next.misses = this.misses;
+    next.confirmed = true;
+    next.updated = this.updated;
+    next.velocity = [...this.velocity];
+    next.#hasVelocity = this.#hasVelocity;
+    return next;
+  }
+
   predict(timestamp: number): Box {
     const dt = Math.max(0, timestamp - this.lastSeen) / 1000;
     const [x, y, w, h] = this.box;

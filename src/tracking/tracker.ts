@@ -121,6 +121,19 @@ export class IouTracker {
     };
   }
 
+  /**
+   * Ends a live track and puts a new confirmed one with a new id in its place: same box, detection and motion,
+   * first seen at its latest match. For a different person who stepped into the spot the track's face held (only
+   * their faces can tell, see recognition/continuity.ts); the ended track is not reported in any later update.
+   */
+  split(id: string): Track {
+    const i = this.#tracks.findIndex((t) => t.id === id);
+    if (i < 0) throw new Error(`no live track ${id} to split`);
+    const next = this.#tracks[i].successor(`${this.options.camera}-${this.#nextId++}`);
+    this.#tracks[i] = next;
+    return next;
+  }
+
   /** Ends every live track (camera stopped); returns the confirmed ones. */
   flush(): Track[] {
     const ended = this.#tracks.filter((t) => t.confirmed);
