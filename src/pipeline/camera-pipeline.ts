@@ -188,7 +188,7 @@ export class CameraPipeline {
       return i >= 0 ? faces[i] : undefined;
     };
     const events = this.#decider.observe(update, faceOf, o.matcher(), frame.timestamp, o.sameFace(), (t) =>
-      this.#tracker.split(t.id),
+      this.#split(t),
     );
     if (faces.length > 0 || events.length > 0)
       this.#log.debug(
@@ -229,6 +229,16 @@ export class CameraPipeline {
     // comes as soon as without coasting.
     const coast = this.#tracker.size > 0 && this.#tracker.tentative.length === 0 && allSettled;
     return { skip, coast };
+  }
+
+  /** A different person took the track's place (the decider saw it in their faces): they get a track of their own. */
+  #split(track: Track): Track {
+    const next = this.#tracker.split(track.id);
+    this.#log.debug(
+      { track: track.id, newcomer: next.id },
+      "visit split: somebody else in the track's place",
+    );
+    return next;
   }
 
   /** Only faces that were embedded are still voted on; decided tracks' faces skip the classifier too. */

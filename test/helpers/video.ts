@@ -31,6 +31,8 @@ export interface PhotoPlacement {
   label?: string;
   /** Height of the photo on the canvas, as a fraction of the canvas height. Default 0.6. */
   height?: number;
+  /** Height at the end of the segment: the photo grows (or shrinks) linearly from `height`. Default: `height`. */
+  heightTo?: number;
   /** Centre of the photo at the start of the segment, as fractions [x, y] of the canvas. Default [0.5, 0.5]. */
   from?: readonly [number, number];
   /** Centre at the end of the segment; the photo moves linearly from `from`. Default: `from` (still). */
@@ -92,13 +94,17 @@ export async function makeVideo(options: MakeVideoOptions): Promise<MadeVideo> {
   const height = options.height ?? 480;
   const fps = options.fps ?? 10;
   const background = await makeBackground(options.background ?? [70, 80, 90], width, height);
-  const scaled = new Map<string, ScaledPhoto>();
-  for (const segment of options.segments) {
-    for (const photo of segment.photos ?? []) {
-      const key = `${photo.path}@${photoHeight(photo, height)}`;
-      if (!scaled.has(key)) scaled.set(key, await scalePhoto(photo.path, photoHeight(photo, height)));
+  // Photos scaled to each height they are shown at, kept for the segment that shows them.
+  let scaled = new Map<string, ScaledPhoto>();
+  const scaledAt = async (photo: PhotoPlacement, px: number): Promise<ScaledPhoto> => {
+    const key = `${photo.path}@${px}`;
+    let img = scaled.get(key);
+    if (!img) {
+      img = await scalePhoto(photo.path, px);
+      scaled.set(key, img);
     }
-  }
+    return img;
+  };
 
   const codecArgs =
     (options.codec ?? "h264") === "h264"
@@ -129,11 +135,12 @@ export async function makeVideo(options: MakeVideoOptions): Promise<MadeVideo> {
   for (const segment of options.segments) {
     const count = Math.max(1, Math.round(segment.seconds * fps));
     const photos = segment.photos ?? [];
+    scaled = new Map();
     for (let i = 0; i < count; i++) {
       const frame = Buffer.from(background);
       const progress = count > 1 ? i / (count - 1) : 0;
       for (const photo of photos) {
-        const img = scaled.get(`${photo.path}@${photoHeight(photo, height)}`) as ScaledPhoto;
+        const img = await scaledAt(photo, photoHeight(photo, height, progress));
         const from = photo.from ?? [0.5, 0.5];
         const to = photo.to ?? from;
         const cx = (from[0] + (to[0] - from[0]) * progress) * width;
@@ -241,8 +248,10 @@ export function sharedDataDir(): string | null {
 /** Skip message for node:test when the shared data is absent. */
 export const NO_SHARED_DATA = "../shared/data is absent (a fresh checkout has no shared face data): skipped";
 
-function photoHeight(photo: PhotoPlacement, canvasHeight: number): number {
-  return Math.max(2, Math.round((photo.height ?? 0.6) * canvasHeight));
+function photoHeight(photo: PhotoPlacement, canvasHeight: number, progress: number): number {
+  const from = photo.height ?? 0.6;
+  const to = photo.heightTo ?? from;
+  return Math.max(2, Math.round((from + (to - from) * progress) * canvasHeight));
 }
 
 async function scalePhoto(path: string, height: number): Promise<ScaledPhoto> {
