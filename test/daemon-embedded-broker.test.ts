@@ -3,8 +3,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import type { FaceEvent } from "../src/mqtt/topics.ts";
-import { Daemon } from "../src/pipeline/daemon.ts";
+import { Daemon } from "../src/daemon/daemon.ts";
+import type { FaceEvent } from "../src/events/types.ts";
 import { parseSettings } from "../src/settings/load.ts";
 import {
   ENROLLED,

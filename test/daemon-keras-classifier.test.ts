@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import sharp from "sharp";
-import type { FaceEvent, ModelInfo } from "../src/mqtt/topics.ts";
+import type { FaceEvent, ModelInfo } from "../src/events/types.ts";
 import { importKerasH5 } from "../src/training/keras/import-h5.ts";
 import { FaceClassifierClient } from "../src/vision/face-classifier/client.ts";
 import { DaemonProcess, lfwRows, singleFacePhotos, writeSettings } from "./daemon-support.ts";

@@ -5,9 +5,9 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import type { FaceEvent, ModelInfo } from "../src/mqtt/topics.ts";
+import type { FaceEvent, ModelInfo } from "../src/events/types.ts";
+import { activateVersion, pointerPath, versionDir } from "../src/recognition/model-store.ts";
 import { writeFileAtomic } from "../src/system/write-atomic.ts";
-import { activateVersion, pointerPath, versionDir } from "../src/training/model-store.ts";
 import {
   DaemonProcess,
   lfwRows,

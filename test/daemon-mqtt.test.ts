@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { CameraStats, FaceEvent } from "../src/mqtt/topics.ts";
+import type { CameraStats, FaceEvent } from "../src/events/types.ts";
 import {
   DaemonProcess,
   ENROLLED,

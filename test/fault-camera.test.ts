@@ -3,7 +3,7 @@ import { mkdtempSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import type { CameraStats } from "../src/mqtt/topics.ts";
+import type { CameraStats } from "../src/events/types.ts";
 import { DaemonProcess, writeSettings } from "./daemon-support.ts";
 import {
   childrenNamed,

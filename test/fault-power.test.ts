@@ -19,7 +19,7 @@ import {
   listVersions,
   readActiveMetadata,
   readPointer,
-} from "../src/training/model-store.ts";
+} from "../src/recognition/model-store.ts";
 import { envNumber } from "./fault-support.ts";
 import { HAVE_MODELS, REPO_ROOT } from "./helpers/cli.ts";
 import { NO_SHARED_DATA, sharedDataDir } from "./helpers/video.ts";

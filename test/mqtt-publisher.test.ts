@@ -5,7 +5,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type FaceEvent, MqttPublisher, messages, Topics } from "../src/mqtt/index.ts";
+import type { FaceEvent } from "../src/events/types.ts";
+import { MqttPublisher, messages, Topics } from "../src/mqtt/index.ts";
 import {
   Collector,
   type Mosquitto,

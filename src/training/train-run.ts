@@ -4,12 +4,6 @@ import type * as tf from "@tensorflow/tfjs";
 import { Gallery, type Person } from "../recognition/gallery.ts";
 import { serializeGallery } from "../recognition/gallery-file.ts";
 import { cosine } from "../recognition/matcher.ts";
-import { writeFileAtomic } from "../system/write-atomic.ts";
-import { type FaceDataset, type FaceSample, NEGATIVE } from "./dataset.ts";
-import { TrainingError } from "./errors.ts";
-import { type EpochLog, type HeadOptions, predictProbabilities, trainHead } from "./head.ts";
-import { initTfjsBackend } from "./keras/tfjs-backend.ts";
-import { fileSystemSaver } from "./keras/tfjs-fs-io.ts";
 import {
   activateVersion,
   GALLERY_FILE,
@@ -20,15 +14,15 @@ import {
   readPointer,
   stageVersion,
   type VersionMetadata,
-} from "./model-store.ts";
-import {
-  decideOpenSet,
-  galleryThresholdFromData,
-  meanTemplates,
-  type OpenSetThresholds,
-  softmaxThreshold,
-  UNKNOWN_CLASS,
-} from "./open-set.ts";
+} from "../recognition/model-store.ts";
+import { decideOpenSet, type OpenSetThresholds, UNKNOWN_CLASS } from "../recognition/open-set.ts";
+import { writeFileAtomic } from "../system/write-atomic.ts";
+import { initTfjsBackend } from "../vision/tfjs/backend.ts";
+import { fileSystemSaver } from "../vision/tfjs/fs-io.ts";
+import { type FaceDataset, type FaceSample, NEGATIVE } from "./dataset.ts";
+import { TrainingError } from "./errors.ts";
+import { type EpochLog, type HeadOptions, predictProbabilities, trainHead } from "./head.ts";
+import { galleryThresholdFromData, meanTemplates, softmaxThreshold } from "./open-set-thresholds.ts";
 import { confusionSvg, curvesSvg, svgToPng } from "./plots.ts";
 import { seededRng } from "./rng.ts";
 import { splitByPhoto } from "./split.ts";

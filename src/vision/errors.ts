@@ -18,3 +18,11 @@ export class ImageError extends Error {
     this.name = "ImageError";
   }
 }
+
+/** A class-names file for a face classifier that cannot be read or is not a list of names. */
+export class ClassNamesError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ClassNamesError";
+  }
+}

@@ -8,7 +8,6 @@ import { TrainingError } from "../../training/errors.ts";
 import { extractDataset } from "../../training/extract.ts";
 import { datasetFromNpz, peopleFromDataset } from "../../training/from-npz.ts";
 import { DEFAULT_HEAD_OPTIONS } from "../../training/head.ts";
-import { loadMaskDrawer } from "../../training/mask-hook.ts";
 import { writeDatasetNpz } from "../../training/npz.ts";
 import { readRetrainConfig } from "../../training/retrain-config.ts";
 import { trainAndStore } from "../../training/train-run.ts";
@@ -111,7 +110,6 @@ export async function runTrain(argv: string[]): Promise<number> {
     let dataset: Awaited<ReturnType<typeof datasetFromNpz>>["dataset"];
     let people: ReturnType<typeof peopleFromDataset>;
     let dataHash: string;
-    const maskDrawer = await loadMaskDrawer();
     if (fromNpz) {
       const r = await datasetFromNpz(fromNpz, vision);
       dataset = r.dataset;
@@ -129,7 +127,6 @@ export async function runTrain(argv: string[]): Promise<number> {
         policy,
         augmentations: positiveInt(values.augment, "--augment", 2, 0),
         maskedCopies: positiveInt(values["masked-copies"], "--masked-copies", 1, 0),
-        maskDrawer,
         seed,
         onPhoto: () => {
           if (stop) throw new TrainingError("interrupted; the active model is unchanged");
@@ -175,9 +172,7 @@ export async function runTrain(argv: string[]): Promise<number> {
         per_person: extraction?.perPerson ?? null,
         skipped: extraction?.skipped ?? [],
         negatives: extraction?.negatives ?? null,
-        synthetic_masks: maskDrawer
-          ? "drawn"
-          : "not available (src/vision/mask has no drawSyntheticMask yet)",
+        synthetic_masks: "drawn",
         from_npz: fromNpz ?? null,
       },
     });

@@ -2,9 +2,9 @@
 // milliseconds per face: far too long for the daemon's event loop, which also carries MQTT and capture.
 import { parentPort, workerData } from "node:worker_threads";
 import * as tf from "@tensorflow/tfjs";
-import { readClassNames } from "../../training/keras/import-h5.ts";
-import { initTfjsBackend } from "../../training/keras/tfjs-backend.ts";
-import { fileSystemLoader } from "../../training/keras/tfjs-fs-io.ts";
+import { initTfjsBackend } from "../tfjs/backend.ts";
+import { fileSystemLoader } from "../tfjs/fs-io.ts";
+import { readClassNames } from "./class-names.ts";
 import { classifierRegion, cropToTensor } from "./crop.ts";
 import type {
   ClassifierReady,
