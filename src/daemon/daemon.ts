@@ -61,16 +61,19 @@ function loadOptionsOf(settings: Settings): LoadOptions {
   };
 }
 
-function classifierOf(settings: Settings): FaceClassifierClient | null {
+function classifierOf(settings: Settings, logger: Logger): FaceClassifierClient | null {
   const c = settings.recognition.classifier;
   if (!c) return null;
-  return new FaceClassifierClient({
-    modelDir: c.model_dir,
-    classNamesFile: c.class_names,
-    inputSize: c.input_size,
-    preprocess: c.preprocess,
-    cropScale: c.crop_scale,
-  });
+  return new FaceClassifierClient(
+    {
+      modelDir: c.model_dir,
+      classNamesFile: c.class_names,
+      inputSize: c.input_size,
+      preprocess: c.preprocess,
+      cropScale: c.crop_scale,
+    },
+    { logger: logger.child({ part: "classifier" }) },
+  );
 }
 
 /**
@@ -111,7 +114,9 @@ export class Daemon {
       socket: env.NOTIFY_SOCKET,
       logger: options.logger.child({ part: "sd_notify" }),
     });
-    this.#vision = new VisionClient(visionConfigOf(options.settings));
+    this.#vision = new VisionClient(visionConfigOf(options.settings), {
+      logger: options.logger.child({ part: "vision" }),
+    });
   }
 
   /** The embedded broker's URL, or null when `mqtt.url` is used. */
@@ -134,7 +139,7 @@ export class Daemon {
       },
       "models loaded",
     );
-    this.#classifier = classifierOf(s);
+    this.#classifier = classifierOf(s, this.#log);
     if (this.#classifier) {
       await this.#classifier.start();
       this.#log.info(
@@ -239,6 +244,9 @@ export class Daemon {
       const stats = {
         ...p.stats.snapshot(p.source.stats, p.source.status, p.tracks),
         model_version: this.#recognition?.model?.version ?? null,
+        // Model workers brought back after dying (uncaught error, out of memory): non-zero needs a look.
+        vision_restarts: this.#vision.restarts,
+        ...(this.#classifier ? { classifier_restarts: this.#classifier.restarts } : {}),
       };
       this.#log.debug({ camera: p.camera, ...stats }, "camera stats");
       this.bus.emit("stats", p.camera, stats);

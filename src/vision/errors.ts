@@ -26,3 +26,17 @@ export class ClassNamesError extends Error {
     this.name = "ClassNamesError";
   }
 }
+
+/**
+ * A model worker thread died (uncaught error, out of memory) with this request in flight. The worker is
+ * restarted with backoff; later requests go to the new one.
+ */
+export class WorkerExitedError extends Error {
+  constructor(
+    readonly worker: string,
+    detail: string,
+  ) {
+    super(`${worker} exited (${detail}); it is being restarted`);
+    this.name = "WorkerExitedError";
+  }
+}
