@@ -126,6 +126,20 @@ test("a worse model is refused unless asked to activate anyway", async () => {
   assert.ok(listVersions(store).includes(r.version), "the refused version is kept for inspection");
 });
 
+test("--require-better on a store whose active metadata is damaged fails clearly instead of activating", async () => {
+  const store = freshStore();
+  const good = fakeVersion(store, 0.9);
+  activateVersion(store, good);
+  writeFileSync(join(store, "versions", good, "metadata.json"), "{ torn");
+  const { dataset, people } = syntheticDataset({ people: 2, photos: 5 });
+  await assert.rejects(
+    trainAndStore(dataset, people, runOptions(store, { refuseIfWorseBy: 0.005 })),
+    /cannot compare with the active model .*metadata\.json.*--force/,
+  );
+  assert.equal(readPointer(store)?.version, good, "the active model is unchanged");
+  assert.deepEqual(listVersions(store), [good], "nothing was trained");
+});
+
 const CHILD = fileURLToPath(new URL("./training-child.ts", import.meta.url));
 
 /** Runs the child trainer and sends `signal` once it has trained a few epochs. */

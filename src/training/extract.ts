@@ -7,9 +7,11 @@ import type { Person } from "../recognition/gallery.ts";
 import { listPersonFolders, type PersonFolder } from "../recognition/person-folders.ts";
 import type { AnalyzedFace } from "../vision/analyzer.ts";
 import { decodeImage } from "../vision/decode.ts";
+import { ImageError } from "../vision/errors.ts";
+import { mapFivePoints } from "../vision/five-points.ts";
 import { walkImages } from "../vision/image-files.ts";
 import { drawSyntheticMask } from "../vision/mask/synthetic.ts";
-import type { FivePoints, RgbImage } from "../vision/types.ts";
+import type { RgbImage } from "../vision/types.ts";
 import type { VisionClient } from "../vision/worker/vision-client.ts";
 import { applyAugmentation, drawAugmentation } from "./augment.ts";
 import { type FaceDataset, type FaceSample, NEGATIVE } from "./dataset.ts";
@@ -88,7 +90,10 @@ export async function extractDataset(
       const r = await vision.analyzeRaw(decoded.image, decoded.scale, ANALYZE);
       return { photo: { file, faces: r.faces } as PhotoFaces, image: decoded.image, scale: decoded.scale };
     } catch (err) {
-      return { photo: { file, error: (err as Error).message } as PhotoFaces, image: null, scale: 1 };
+      // A photo that is not a usable image is skipped and reported; anything else (a worker that died) is a
+      // fault of the run, not of the photo, and must not quietly train a model on fewer photos.
+      if (!(err instanceof ImageError)) throw err;
+      return { photo: { file, error: err.message } as PhotoFaces, image: null, scale: 1 };
     } finally {
       opts.onPhoto?.(++done, total);
     }
@@ -193,7 +198,7 @@ async function augmentPhoto(
     jobs.push({ img: applyAugmentation(image, drawAugmentation(rng)), masked: false });
   if (opts.maskedCopies > 0) {
     // Landmarks come back in original pixels; the mask is painted on the working image.
-    const lm = face.landmarks.map(([x, y]) => [x / scale, y / scale]) as unknown as FivePoints;
+    const lm = mapFivePoints(face.landmarks, ([x, y]) => [x / scale, y / scale]);
     for (let k = 0; k < opts.maskedCopies; k++) {
       const maskedImg = drawSyntheticMask(image, lm, rng);
       // Masked copies get a mild colour/geometry change as well, so they are not all the same face.
@@ -207,8 +212,10 @@ async function augmentPhoto(
     let faces: AnalyzedFace[];
     try {
       faces = (await vision.analyzeRaw(job.img, scale, ANALYZE)).faces;
-    } catch {
-      continue;
+    } catch (err) {
+      // Only an image error skips a copy (an augmentation the analyzer cannot use); a dead worker surfaces.
+      if (err instanceof ImageError) continue;
+      throw err;
     }
     const choice = chooseEnrollFace({ file: source, faces }, opts.policy);
     // An augmentation that loses the face (rotated out of the detector's reach) is simply not used.
