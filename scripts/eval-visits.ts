@@ -17,7 +17,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
-import { DEFAULT_MANIFEST } from "../src/evaluation/calibrate-command.ts";
+import { DEFAULT_MANIFEST } from "../src/cli/commands/calibrate.ts";
 import { buildEvalGallery, enrollPolicyFor, subjectFace } from "../src/evaluation/eval-gallery.ts";
 import { loadAnalyses } from "../src/evaluation/load-analyses.ts";
 import { readManifest } from "../src/evaluation/manifest.ts";

@@ -4,14 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import sharp from "sharp";
-import type { FaceEvent } from "../src/mqtt/topics.ts";
+import type { FaceEvent } from "../src/events/types.ts";
 import { buildMatcher, calibrationFor, defaultCalibrationPath } from "../src/recognition/recognizer.ts";
 import { WEIGHTS_DIR } from "../src/vision/factory.ts";
 import {
   analyzePhotos,
   DaemonProcess,
   ENROLLED,
-  enrollLfw,
+  enrollPeople,
   lfwRows,
   writeGallery,
   writeSettings,
@@ -36,7 +36,12 @@ describe("facegate run: one visit per person", { skip: data ? false : NO_SHARED_
 
   before(async () => {
     const rows = lfwRows(data as string);
-    const galleries = await enrollLfw(rows, ENROLLED);
+    const galleries = await enrollPeople(
+      ENROLLED.map((name) => ({
+        name,
+        files: rows.filter((r) => r.identity === name && r.role === "enroll").map((r) => r.path),
+      })),
+    );
     const gallery = galleries[galleries.length - 1];
     writeGallery(join(dir, "gallery"), gallery);
     const matcher = buildMatcher(

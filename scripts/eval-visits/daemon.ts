@@ -64,7 +64,8 @@ export async function runVisitDaemon(o: VisitRunOptions): Promise<VisitRunResult
       cameras: Object.fromEntries(o.videos.map((v, i) => [camName(i), { source: v.path }])),
       stats_interval_s: 5,
       presence: { away_after_s: 3600 },
-      log: { level: "info" },
+      // debug: the pipeline says when it splits a visit (per-frame lines too, read and dropped here)
+      log: { level: "debug" },
     }),
   );
   const client = await connectAsync(o.brokerUrl, { reconnectPeriod: 200 });
@@ -116,15 +117,24 @@ export async function runVisitDaemon(o: VisitRunOptions): Promise<VisitRunResult
     },
   );
   const faces = new Map<string, number>();
+  const newcomers = new Set<string>();
   let tail = "";
   let partial = "";
   child.stdout?.on("data", (c: Buffer) => {
     const lines = (partial + c.toString()).split("\n");
     partial = lines.pop() ?? "";
     for (const line of lines) {
-      if (!line.includes('"msg":"face ')) continue;
-      const l = JSON.parse(line) as { camera?: string; track?: string; msg?: string; faces?: number };
-      if (l.faces !== undefined) faces.set(`${l.camera}/${l.track}/${l.msg}`, l.faces);
+      const split = line.includes('"msg":"visit split');
+      if (!split && !line.includes('"msg":"face ')) continue;
+      const l = JSON.parse(line) as {
+        camera?: string;
+        track?: string;
+        newcomer?: string;
+        msg?: string;
+        faces?: number;
+      };
+      if (split) newcomers.add(`${l.camera}/${l.newcomer}`);
+      else if (l.faces !== undefined) faces.set(`${l.camera}/${l.track}/${l.msg}`, l.faces);
     }
   });
   child.stderr?.on("data", (c: Buffer) => {
@@ -163,7 +173,10 @@ export async function runVisitDaemon(o: VisitRunOptions): Promise<VisitRunResult
     await client.endAsync(true);
   }
   const videoS = o.videos.reduce((s, v) => s + v.durationS, 0);
-  for (const d of decisions) d.faces = faces.get(`${camName(d.camera)}/${d.trackId}/face ${d.type}`);
+  for (const d of decisions) {
+    d.faces = faces.get(`${camName(d.camera)}/${d.trackId}/face ${d.type}`);
+    d.splitOff = newcomers.has(`${camName(d.camera)}/${d.trackId}`);
+  }
   return {
     cpuPerVideoS: cpuStart !== null && cpuEnd !== null ? (cpuEnd - cpuStart) / 1000 / videoS : null,
     decisions,

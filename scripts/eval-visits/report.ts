@@ -20,6 +20,7 @@ export function visitMarkdown(s: VisitSummary): string {
     row("no decision at all", (c) => share(c.none, c.visits)),
     row("first `unknown`, later `identified`", (c) => share(c.upgraded, c.visits)),
     row("one person's visit split in two or more", (c) => share(c.split, c.visits)),
+    row("… by the same-person check (false splits)", (c) => share(c.splitByFace, c.visits)),
     row("time to the right name, median / 90 %", (c) => `${sec(c.nameS.p50)} / ${sec(c.nameS.p90)}`),
     row(
       "time to the first event, median / 90 %",
@@ -32,6 +33,7 @@ export function visitMarkdown(s: VisitSummary): string {
     row("strangers' visits named, split A / all", (c) => pct(c.wrong, c.visits), st("A")),
     row("strangers' visits named, all", (c) => pct(c.wrong, c.visits), st("all")),
     row("strangers' visits split in two or more", (c) => share(c.split, c.visits), st("all")),
+    row("… by the same-person check (false splits)", (c) => share(c.splitByFace, c.visits), st("all")),
     "",
     `Queued visits (no empty frame before them): ${s.queued.visits}, of which ${s.queued.none} got no decision of their own.`,
   ].join("\n");

@@ -12,6 +12,8 @@ export interface ObservedDecision {
   timestamp: number;
   /** Faces the decision rests on (from the daemon's log), when known. */
   faces?: number;
+  /** The track was split off another visit by the daemon's same-person check (from its log). */
+  splitOff?: boolean;
   /** The event's face box (frame pixels: left, top, width, height). */
   box: readonly [number, number, number, number];
 }
@@ -24,6 +26,8 @@ export interface ScoredVisit {
   outcome: VisitOutcome;
   /** Visits (track ids) the daemon made of it: more than one is a split of one person's visit. */
   tracks: number;
+  /** Of those, visits the same-person check split off (the rest: the tracker lost the face and found it again). */
+  splitOff: number;
   /** An `unknown` came first and an `identified` later, on one track. */
   upgraded: boolean;
   /** Seconds from the visit's first frame to its first decision, and to its right name (enrolled, named right). */
@@ -104,6 +108,7 @@ function score(visit: PlannedVisit, decisions: ObservedDecision[], t0: number): 
     visit,
     outcome,
     tracks: byTrack.size,
+    splitOff: [...byTrack.values()].filter((ds) => ds.some((x) => x.splitOff)).length,
     upgraded,
     firstDecisionS: first ? sinceStart(first.timestamp) : null,
     nameS: visit.kind === "enrolled" && named ? sinceStart(named.timestamp) : null,
@@ -119,8 +124,9 @@ export interface ConditionSummary {
   unknown: number;
   /** No decision at all (the face was never tracked long enough, or a queued visit was taken for the previous). */
   none: number;
-  /** Visits the daemon cut in two or more (false splits), and `unknown` visits later named. */
+  /** Visits the daemon cut in two or more, those cut by the same-person check, and `unknown` visits later named. */
   split: number;
+  splitByFace: number;
   upgraded: number;
   /** Median and 90th percentile of seconds to the right name, and median faces behind it. */
   nameS: { p50: number | null; p90: number | null };
@@ -175,6 +181,7 @@ function summary(list: ScoredVisit[]): ConditionSummary {
     unknown: count("unknown"),
     none: count("none"),
     split: list.filter((s) => s.tracks > 1).length,
+    splitByFace: list.filter((s) => s.splitOff > 0).length,
     upgraded: list.filter((s) => s.upgraded).length,
     nameS: { p50: quantile(nameS, 0.5), p90: quantile(nameS, 0.9) },
     firstDecisionS: { p50: quantile(first, 0.5), p90: quantile(first, 0.9) },

@@ -71,7 +71,7 @@ const DECIDED_DETECT_EVERY_N = 3;
 const SILENT_END_MS = 3000;
 
 /**
- * One camera: newest frame → motion gate → detect/embed in the vision worker → tracker → per-track vote →
+ * One camera: newest frame → motion gate → detect/embed in the vision worker → tracker → visits (a decision per person) →
  * events on the bus. The loop awaits its own analysis, so while it is busy the capture mailbox keeps only the
  * newest frame (older ones count as drops). Nothing here logs per frame above debug.
  */
@@ -241,7 +241,7 @@ export class CameraPipeline {
     return next;
   }
 
-  /** Only faces that were embedded are still voted on; decided tracks' faces skip the classifier too. */
+  /** Only faces that were embedded are classified: faces of settled visits skip the classifier too. */
   async #classify(classifier: BoxClassifier, frame: Frame, faces: ClassifiedFace[]): Promise<void> {
     const wanted = faces.filter((f) => f.embedding.length > 0 && f.faceSize >= this.options.minFacePx);
     const probs = await classifier.classify(

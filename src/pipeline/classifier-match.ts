@@ -1,12 +1,12 @@
 import type { FaceSet } from "../recognition/face-set.ts";
 import type { MatchResult } from "../recognition/matcher.ts";
-import { UNKNOWN_CLASS } from "../training/open-set.ts";
+import { UNKNOWN_CLASS } from "../recognition/open-set.ts";
 import type { DeciderFace, MatchSource } from "./track-decider.ts";
 
 /**
  * Names faces from the whole-face classifier's softmax (computed in its worker and carried on the face): the top
  * class when its probability reaches `unknownThreshold`, else nobody. The probability stands in for the
- * similarity, so the track vote weighs a confident class like a close gallery match.
+ * similarity, so a visit's mean softmax (matchSet) names the class its faces keep choosing.
  */
 export class ClassifierMatch implements MatchSource {
   constructor(

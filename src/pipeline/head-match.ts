@@ -1,7 +1,7 @@
 import type { FaceSet } from "../recognition/face-set.ts";
 import type { Matcher, MatchResult } from "../recognition/matcher.ts";
+import type { VersionHead } from "../recognition/version-head.ts";
 import type { DeciderFace, MatchSource } from "./track-decider.ts";
-import type { VersionHead } from "./version-head.ts";
 
 /**
  * The gallery matcher with a trained version's classifier head as a second opinion: a face the gallery names

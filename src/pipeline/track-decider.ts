@@ -1,4 +1,4 @@
-import type { FaceEvent } from "../mqtt/topics.ts";
+import type { FaceEvent } from "../events/types.ts";
 import type { SameFaceBounds } from "../recognition/continuity.ts";
 import type { FaceSet } from "../recognition/face-set.ts";
 import type { MatchResult } from "../recognition/matcher.ts";
@@ -25,7 +25,7 @@ export interface TrackDeciderOptions {
   maxAttemptsPerVisit: number;
   /** Faces a visit needs before a name is announced. */
   minAgreeingFrames: number;
-  /** Faces narrower than this are tracked but never voted on: too few pixels to recognise reliably. */
+  /** Faces narrower than this are tracked but never decided on: too few pixels to recognise reliably. */
   minFacePx: number;
 }
 
