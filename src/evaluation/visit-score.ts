@@ -26,7 +26,10 @@ export interface ScoredVisit {
   outcome: VisitOutcome;
   /** Visits (track ids) the daemon made of it: more than one is a split of one person's visit. */
   tracks: number;
-  /** Of those, visits the same-person check split off (the rest: the tracker lost the face and found it again). */
+  /**
+   * Of those, visits the same-person check split off one person's visit (false splits; the first track of a
+   * queued visit, split off the visit before, does not count); the rest: the tracker lost the face and found it.
+   */
   splitOff: number;
   /** An `unknown` came first and an `identified` later, on one track. */
   upgraded: boolean;
@@ -108,7 +111,11 @@ function score(visit: PlannedVisit, decisions: ObservedDecision[], t0: number): 
     visit,
     outcome,
     tracks: byTrack.size,
-    splitOff: [...byTrack.values()].filter((ds) => ds.some((x) => x.splitOff)).length,
+    // the first track of a visit queued behind another is split off that one, rightly
+    splitOff: [...byTrack.values()]
+      .sort((a, b) => a[0].firstSeen - b[0].firstSeen)
+      .slice(1)
+      .filter((ds) => ds.some((x) => x.splitOff)).length,
     upgraded,
     firstDecisionS: first ? sinceStart(first.timestamp) : null,
     nameS: visit.kind === "enrolled" && named ? sinceStart(named.timestamp) : null,

@@ -5,7 +5,7 @@ import type { MatchResult } from "../recognition/matcher.ts";
 import type { SetMatcher } from "../recognition/visit-evidence.ts";
 import type { Track, TrackerUpdate } from "../tracking/index.ts";
 import type { Box } from "../vision/types.ts";
-import { type BestFace, type DeciderFace, Visit } from "./visit.ts";
+import { type BestFace, type DeciderFace, type SeenFace, Visit } from "./visit.ts";
 
 export type { DeciderFace } from "./visit.ts";
 
@@ -49,7 +49,10 @@ export interface DeciderEvent {
 /** Gives a track a new identity: the tracker ends it and puts a new track in its place (see IouTracker.split). */
 export type SplitTrack = (track: Track) => Track;
 
-/** Faces in a row that look like somebody else before the visit is split: one odd frame is not a new person. */
+/**
+ * Faces in a row that look like somebody else before they are taken for a newcomer (fewer: a passing glitch, they
+ * join the visit again); from then on the track gets a new id for the newcomer.
+ */
 const SPLIT_AFTER = 2;
 /** A decided visit is looked at this often, to notice a different person taking its place. */
 const CHECK_EVERY_MS = 500;
@@ -61,25 +64,32 @@ const KEEP_LOOKING_EVERY_MS = 200;
  * `minAgreeingFrames` faces, their aggregate names a person against the set threshold, and that person was the
  * best candidate of at least half its faces; after `maxAttemptsPerTrack` faces without a name it is announced
  * `unknown` but keeps looking (at a slower pace, within `maxAttemptsPerVisit`) and becomes `identified` when the
- * evidence comes — never the other way round. A face that looks like somebody else twice in a row splits the
- * visit: the old one gets its `left`, the new person a visit (and a track id) of their own. Every `left` has a
- * decision before it; a track whose faces were all too small produces nothing.
+ * evidence comes — never the other way round.
+ *
+ * Faces that look like somebody else (SPLIT_AFTER in a row) start a newcomer on the same track, which gets a new
+ * track id and gathers evidence of its own while the visit waits. When the newcomer is decided, it either turns
+ * out to be the visit's own person (named as the visit was, or an undecided visit's best candidate), and its
+ * faces simply join the visit — nothing is announced — or it is somebody else: the visit gets its `left` (with
+ * the box where its own face was) and the newcomer its own decision. Every `left` has a decision before it; a
+ * track whose faces were all too small produces nothing.
  */
 export class TrackDecider {
+  /** Keyed by the tracker's current id of the visit's track. */
   readonly #visits = new Map<string, Visit>();
 
   constructor(private readonly options: TrackDeciderOptions) {}
 
   /**
-   * How many faces the track's visit has used (0 before the first), or null when no face of it is wanted on the
-   * frame at `timestamp`: a named visit only for a look now and then, an unknown one at a slower pace, a visit at
-   * the end of its budget like a named one.
+   * How many faces the track's visit (or its newcomer) has used, 0 before the first, or null when no face of it is
+   * wanted on the frame at `timestamp`: a named visit only for a look now and then, an unknown one at a slower
+   * pace, a visit at the end of its budget like a named one.
    */
   attemptsOf(track: Track, timestamp: number): number | null {
     const visit = this.#visits.get(track.id);
     if (!visit) return 0;
-    const since = timestamp - visit.lastEmbeddedAt;
-    if (visit.pending.length > 0) return visit.faces;
+    const current = visit.newcomer ?? visit;
+    const since = timestamp - current.lastEmbeddedAt;
+    if (visit.newcomer) return current.faces;
     if (visit.announced === "identified" || visit.faces >= this.options.maxAttemptsPerVisit)
       return since >= CHECK_EVERY_MS ? visit.faces : null;
     if (visit.announced === "unknown") return since >= KEEP_LOOKING_EVERY_MS ? visit.faces : null;
@@ -89,13 +99,13 @@ export class TrackDecider {
   /** Whether the track's visit is named (or out of budget) and needs its faces only for a look now and then. */
   settled(track: Track): boolean {
     const visit = this.#visits.get(track.id);
-    if (!visit || visit.pending.length > 0) return false;
+    if (!visit || visit.newcomer) return false;
     return visit.announced === "identified" || visit.faces >= this.options.maxAttemptsPerVisit;
   }
 
   /**
-   * One frame: `faceOf` gives the analysed face of each track matched on this frame, `split` renames a track
-   * whose visit changed hands. Returns the events to publish, in order.
+   * One frame: `faceOf` gives the analysed face of each track matched on this frame, `split` gives a track a new
+   * id for a newcomer. Returns the events to publish, in order.
    */
   observe(
     update: TrackerUpdate,
@@ -106,31 +116,12 @@ export class TrackDecider {
     split?: SplitTrack,
   ): DeciderEvent[] {
     const out: DeciderEvent[] = [];
-    for (const seen of update.active) {
-      if (!seen.updated) continue;
-      const face = faceOf(seen);
+    for (const track of update.active) {
+      if (!track.updated) continue;
+      const face = faceOf(track);
       if (!face || face.embedding.length === 0 || face.faceSize < this.options.minFacePx) continue;
-      let track = seen;
-      let visit = this.#visit(track.id);
-      const match = matcher?.match(face) ?? null;
-      visit.lastEmbeddedAt = timestamp;
-      if (visit.looksLikeSomebodyElse(face, match, split ? sameFace : null)) {
-        visit.pending.push({ face, match, box: track.box, timestamp });
-        if (visit.pending.length < SPLIT_AFTER || !split) continue;
-        const newcomer = visit.pending.splice(0);
-        // the visit that ends was last seen where its own face was, not where the newcomer stands
-        out.push(...this.#end(track, timestamp, visit.lastBox ?? track.box));
-        track = split(track);
-        visit = this.#visit(track.id);
-        visit.lastEmbeddedAt = timestamp;
-        for (const p of newcomer) visit.add(p.face, p.match, p.box, p.timestamp);
-      } else {
-        // the odd face was the same person after all (or a passing glitch): it counts as evidence
-        for (const p of visit.pending.splice(0)) visit.add(p.face, p.match, p.box, p.timestamp);
-        visit.add(face, match, track.box, timestamp);
-      }
-      const decided = this.#decide(visit, track, matcher, timestamp);
-      if (decided) out.push(decided);
+      const seen: SeenFace = { face, match: matcher?.match(face) ?? null, box: track.box, timestamp };
+      out.push(...this.#see(track, seen, matcher, split ? sameFace : null, split));
     }
     for (const track of update.ended) out.push(...this.#end(track, timestamp));
     return out;
@@ -139,6 +130,80 @@ export class TrackDecider {
   /** Ends tracks the tracker gave up all at once (camera stopped or silent). */
   endAll(tracks: readonly Track[], timestamp: number): DeciderEvent[] {
     return tracks.flatMap((t) => this.#end(t, timestamp));
+  }
+
+  #see(
+    track: Track,
+    seen: SeenFace,
+    matcher: MatchSource | null,
+    sameFace: SameFaceBounds | null,
+    split: SplitTrack | undefined,
+  ): DeciderEvent[] {
+    let visit = this.#visits.get(track.id);
+    if (!visit) {
+      visit = new Visit(track.id, seen.timestamp);
+      this.#visits.set(track.id, visit);
+    }
+    const { face, match, timestamp } = seen;
+    const newcomer = visit.newcomer;
+    if (!newcomer) {
+      visit.lastEmbeddedAt = timestamp;
+      if (visit.looksLikeSomebodyElse(face, match, sameFace)) {
+        visit.newcomer = new Visit(track.id, timestamp, true);
+        visit.newcomer.lastEmbeddedAt = timestamp;
+        visit.newcomer.add(seen);
+        return [];
+      }
+      visit.add(seen);
+      const decided = this.#decide(visit, track, matcher, timestamp);
+      return decided ? [decided] : [];
+    }
+    newcomer.lastEmbeddedAt = timestamp;
+    if (newcomer.faces < SPLIT_AFTER && !visit.looksLikeSomebodyElse(face, match, sameFace)) {
+      // a passing glitch: the odd face counts as the visit's own
+      visit.takeBack();
+      visit.add(seen);
+      const decided = this.#decide(visit, track, matcher, timestamp);
+      return decided ? [decided] : [];
+    }
+    newcomer.add(seen);
+    let current = track;
+    if (newcomer.faces === SPLIT_AFTER && split) {
+      current = split(track);
+      newcomer.id = current.id;
+      this.#visits.delete(track.id);
+      this.#visits.set(current.id, visit);
+    }
+    if (newcomer.faces < SPLIT_AFTER) return [];
+    return this.#settleNewcomer(visit, newcomer, current, matcher, timestamp);
+  }
+
+  /**
+   * The newcomer's decision settles who it is: the visit's own person (named as the visit was, or the best
+   * candidate of a visit that was not announced yet) takes its faces back silently; anybody else ends the visit.
+   */
+  #settleNewcomer(
+    visit: Visit,
+    newcomer: Visit,
+    track: Track,
+    matcher: MatchSource | null,
+    timestamp: number,
+  ): DeciderEvent[] {
+    const decided = this.#decide(newcomer, track, matcher, timestamp);
+    if (!decided) return [];
+    const same =
+      newcomer.name !== null &&
+      (newcomer.name === visit.name ||
+        (visit.announced === null && newcomer.name === visit.evidence.leadingCandidate));
+    if (same) {
+      visit.takeBack();
+      const upgraded = this.#decide(visit, track, matcher, timestamp);
+      return upgraded ? [upgraded] : [];
+    }
+    // somebody else: the visit ends where its own face was last, and the newcomer's decision follows
+    visit.newcomer = null;
+    this.#visits.set(track.id, newcomer);
+    return [...this.#close(visit, track, timestamp), decided];
   }
 
   /** The event this face brings, if any: a first decision, or an `unknown` visit becoming `identified`. */
@@ -161,48 +226,52 @@ export class TrackDecider {
     return null;
   }
 
-  #end(track: Track, timestamp: number, box: Box = track.box): DeciderEvent[] {
+  /** The track ended: its visit, and a newcomer still waiting on it, are decided if they were not, then leave. */
+  #end(track: Track, timestamp: number): DeciderEvent[] {
     const visit = this.#visits.get(track.id);
     this.#visits.delete(track.id);
-    if (!visit || visit.faces === 0) return [];
+    if (!visit) return [];
+    const newcomer = visit.newcomer;
+    visit.newcomer = null;
+    const out = this.#close(visit, track, timestamp);
+    // a newcomer of a single face was too short to tell; two or more are somebody who was there
+    if (newcomer && newcomer.faces >= SPLIT_AFTER) out.push(...this.#close(newcomer, track, timestamp));
+    return out;
+  }
+
+  /** A visit's decision if it had none yet (`unknown`), then its `left`, at the box where its face was last. */
+  #close(visit: Visit, track: Track, timestamp: number): DeciderEvent[] {
+    if (visit.faces === 0) return [];
+    const box = visit.lastBox ?? track.box;
     const out: DeciderEvent[] = [];
     if (!visit.announced) {
       visit.announced = "unknown";
       out.push(this.#decision(visit, track, timestamp, box));
     }
-    out.push({ event: this.#event("left", visit, track, timestamp, box), track });
+    out.push({ event: this.#event("left", visit, timestamp, box), track });
     return out;
   }
 
   #decision(visit: Visit, track: Track, timestamp: number, box: Box = track.box): DeciderEvent {
     const type = visit.announced ?? "unknown";
     return {
-      event: this.#event(type, visit, track, timestamp, box),
+      event: this.#event(type, visit, timestamp, box),
       track,
       basis: { faces: visit.faces, best: visit.best, set: visit.evidence.set },
     };
   }
 
-  #visit(id: string): Visit {
-    let visit = this.#visits.get(id);
-    if (!visit) {
-      visit = new Visit();
-      this.#visits.set(id, visit);
-    }
-    return visit;
-  }
-
-  #event(type: FaceEvent["type"], visit: Visit, track: Track, timestamp: number, box: Box): FaceEvent {
+  #event(type: FaceEvent["type"], visit: Visit, timestamp: number, box: Box): FaceEvent {
     const score = visit.name !== null ? visit.score : visit.evidence.bestScore;
     return {
       type,
       name: visit.name,
       score: Math.round(score * 1000) / 1000,
       masked: visit.evidence.masked,
-      track_id: track.id,
+      track_id: visit.id,
       camera: this.options.camera,
       box: box.map((v) => Math.round(v)) as [number, number, number, number],
-      first_seen: new Date(track.firstSeen).toISOString(),
+      first_seen: new Date(visit.firstSeen).toISOString(),
       timestamp: new Date(timestamp).toISOString(),
     };
   }

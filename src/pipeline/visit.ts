@@ -23,32 +23,66 @@ export interface BestFace {
  */
 const SAME_CANDIDATE_MARGIN = 0.1;
 
+/** A face as a visit took it in: with its match, where it was and when. */
+export interface SeenFace {
+  face: DeciderFace;
+  match: MatchResult | null;
+  box: Box;
+  timestamp: number;
+}
+
 /** One person's visit in front of a camera: the evidence gathered on its faces, and what was announced. */
 export class Visit {
   readonly evidence = new VisitEvidence();
   readonly history = new AppearanceHistory();
-  /** Faces that looked like someone else, held back until the next face says whether the person changed. */
-  readonly pending: Array<{ face: DeciderFace; match: MatchResult | null; box: Box; timestamp: number }> = [];
   best: BestFace | null = null;
   /** Box of the latest face added. */
   lastBox: Box | null = null;
-  /** When the latest face was embedded (pending ones included): paces the visit's further embeddings. */
+  /** When the latest face was embedded: paces the visit's further embeddings. */
   lastEmbeddedAt = Number.NEGATIVE_INFINITY;
   announced: "identified" | "unknown" | null = null;
   name: string | null = null;
   /** The set's similarity to the announced person. */
   score = 0;
+  /**
+   * Faces that looked like somebody else, gathered as a visit of their own until their decision says whether the
+   * person really changed (see TrackDecider); null while the visit's own person is in view.
+   */
+  newcomer: Visit | null = null;
+  /** A newcomer keeps its faces, so that they can join the visit it came from if it was the same person after all. */
+  readonly #seen: SeenFace[] | null;
+
+  constructor(
+    /** The visit's id in events (its track's id when it began). */
+    public id: string,
+    /** ms epoch of its first face. */
+    public firstSeen: number,
+    keepFaces = false,
+  ) {
+    this.#seen = keepFaces ? [] : null;
+  }
 
   /** Faces added to the evidence. */
   get faces(): number {
     return this.evidence.faces;
   }
 
-  add(face: DeciderFace, match: MatchResult | null, box: Box, timestamp: number): void {
+  add(seen: SeenFace): void {
+    const { face, match, box, timestamp } = seen;
     this.evidence.add({ ...face, weight: 1 }, match);
     this.history.add(face);
     if (!this.best || face.faceSize > this.best.face.faceSize) this.best = { face, box, timestamp };
     this.lastBox = box;
+    this.#seen?.push(seen);
+  }
+
+  /** Takes in the newcomer's faces: it was this visit's person after all. */
+  takeBack(): void {
+    const newcomer = this.newcomer;
+    if (!newcomer) return;
+    for (const seen of newcomer.#seen ?? []) this.add(seen);
+    this.lastEmbeddedAt = Math.max(this.lastEmbeddedAt, newcomer.lastEmbeddedAt);
+    this.newcomer = null;
   }
 
   /**
