@@ -31,6 +31,7 @@ describe("settings", () => {
     assert.equal(settings.detector.kind, "cascade");
     assert.equal(settings.detector.min_score, undefined);
     assert.equal(settings.recognition.max_attempts_per_track, 10);
+    assert.equal(settings.recognition.max_attempts_per_visit, 40);
     assert.equal(settings.recognition.min_agreeing_frames, 3);
     assert.equal(settings.recognition.min_face_px, 40);
     assert.equal(settings.recognition.threshold, undefined);

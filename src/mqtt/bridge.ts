@@ -52,7 +52,7 @@ export class MqttBridge {
     for (const off of this.#off.splice(0)) off();
   }
 
-  onFace({ event, crop, faces }: FaceEventMessage): void {
+  onFace({ event, crop, basis }: FaceEventMessage): void {
     const { publisher, presence, logger } = this.options;
     publisher.publishEvent(event);
     if (event.type === "identified" && event.name !== null) presence.seen(event.name, event.camera);
@@ -63,7 +63,7 @@ export class MqttBridge {
         person: event.name,
         score: event.score,
         masked: event.masked,
-        faces,
+        faces: basis?.faces,
       },
       `face ${event.type}`,
     );

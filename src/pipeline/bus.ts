@@ -2,14 +2,18 @@ import { EventEmitter } from "node:events";
 import type { CaptureStatus } from "../capture/types.ts";
 import type { CameraStats, FaceEvent, ModelInfo } from "../events/types.ts";
 import type { RgbImage } from "../vision/types.ts";
+import type { DecisionBasis } from "./track-decider.ts";
 
 /** A decided identity or a track that left, with the face's pixels when snapshots are wanted. */
 export interface FaceEventMessage {
   event: FaceEvent;
   /** Crop of the face (with a margin) from the deciding frame; only on decisions, only when snapshots are on. */
   crop?: RgbImage;
-  /** On decisions: how many of the visit's faces the decision rests on. */
-  faces?: number;
+  /**
+   * On decisions: what the decision rests on — how many faces, the visit's best face (its embeddings and box) and
+   * the set of its faces — for outputs that keep a record of each visit.
+   */
+  basis?: DecisionBasis;
 }
 
 /** A reload (SIGHUP, MQTT command, changed gallery file or model store pointer) and how it went. */

@@ -260,7 +260,7 @@ export class CameraPipeline {
           ? cropFace(frame.image, track.box)
           : undefined;
       if (event.type !== "left") this.stats.event(Date.now() - frameTimestamp);
-      this.options.bus.emit("face", { event, crop, faces: basis?.faces });
+      this.options.bus.emit("face", { event, crop, basis });
     }
   }
 
