@@ -49,10 +49,7 @@ export interface DeciderEvent {
 /** Gives a track a new identity: the tracker ends it and puts a new track in its place (see IouTracker.split). */
 export type SplitTrack = (track: Track) => Track;
 
-/**
- * Faces in a row that look like somebody else before they are taken for a newcomer (fewer: a passing glitch, they
- * join the visit again); from then on the track gets a new id for the newcomer.
- */
+/** Faces in a row that look like somebody else before the visit is split: one odd frame is not a new person. */
 const SPLIT_AFTER = 2;
 /** A decided visit is looked at this often, to notice a different person taking its place. */
 const CHECK_EVERY_MS = 500;
@@ -66,12 +63,12 @@ const KEEP_LOOKING_EVERY_MS = 200;
  * `unknown` but keeps looking (at a slower pace, within `maxAttemptsPerVisit`) and becomes `identified` when the
  * evidence comes — never the other way round.
  *
- * Faces that look like somebody else (SPLIT_AFTER in a row) start a newcomer on the same track, which gets a new
- * track id and gathers evidence of its own while the visit waits. When the newcomer is decided, it either turns
- * out to be the visit's own person (named as the visit was, or an undecided visit's best candidate), and its
- * faces simply join the visit — nothing is announced — or it is somebody else: the visit gets its `left` (with
- * the box where its own face was) and the newcomer its own decision. Every `left` has a decision before it; a
- * track whose faces were all too small produces nothing.
+ * Faces that look like somebody else SPLIT_AFTER times in a row split the visit: it gets its `left` (with the box
+ * where its own face was), and the newcomer a visit of its own on the same track under a new track id, starting
+ * from those faces. (Waiting for the newcomer's decision, to take it back silently when it named the visit's
+ * person, changed nothing measurable: such newcomers are nearly always taken for the person already, being close
+ * to them in the gallery.) Every `left` has a decision before it; a track whose faces were all too small produces
+ * nothing.
  */
 export class TrackDecider {
   /** Keyed by the tracker's current id of the visit's track. */
@@ -159,51 +156,26 @@ export class TrackDecider {
       return decided ? [decided] : [];
     }
     newcomer.lastEmbeddedAt = timestamp;
-    if (newcomer.faces < SPLIT_AFTER && !visit.looksLikeSomebodyElse(face, match, sameFace)) {
-      // a passing glitch: the odd face counts as the visit's own
+    if (!visit.looksLikeSomebodyElse(face, match, sameFace)) {
+      // a passing glitch: the odd faces count as the visit's own
       visit.takeBack();
       visit.add(seen);
       const decided = this.#decide(visit, track, matcher, timestamp);
       return decided ? [decided] : [];
     }
     newcomer.add(seen);
-    let current = track;
-    if (newcomer.faces === SPLIT_AFTER && split) {
-      current = split(track);
-      newcomer.id = current.id;
-      this.#visits.delete(track.id);
-      this.#visits.set(current.id, visit);
-    }
-    if (newcomer.faces < SPLIT_AFTER) return [];
-    return this.#settleNewcomer(visit, newcomer, current, matcher, timestamp);
-  }
-
-  /**
-   * The newcomer's decision settles who it is: the visit's own person (named as the visit was, or the best
-   * candidate of a visit that was not announced yet) takes its faces back silently; anybody else ends the visit.
-   */
-  #settleNewcomer(
-    visit: Visit,
-    newcomer: Visit,
-    track: Track,
-    matcher: MatchSource | null,
-    timestamp: number,
-  ): DeciderEvent[] {
-    const decided = this.#decide(newcomer, track, matcher, timestamp);
-    if (!decided) return [];
-    const same =
-      newcomer.name !== null &&
-      (newcomer.name === visit.name ||
-        (visit.announced === null && newcomer.name === visit.evidence.leadingCandidate));
-    if (same) {
-      visit.takeBack();
-      const upgraded = this.#decide(visit, track, matcher, timestamp);
-      return upgraded ? [upgraded] : [];
-    }
-    // somebody else: the visit ends where its own face was last, and the newcomer's decision follows
+    if (newcomer.faces < SPLIT_AFTER || !split) return [];
+    // somebody else: the visit ends where its own face was last; the newcomer goes on under a track id of its own
     visit.newcomer = null;
-    this.#visits.set(track.id, newcomer);
-    return [...this.#close(visit, track, timestamp), decided];
+    newcomer.stopKeepingFaces();
+    const out = this.#close(visit, track, timestamp);
+    const next = split(track);
+    newcomer.id = next.id;
+    this.#visits.delete(track.id);
+    this.#visits.set(next.id, newcomer);
+    const decided = this.#decide(newcomer, next, matcher, timestamp);
+    if (decided) out.push(decided);
+    return out;
   }
 
   /** The event this face brings, if any: a first decision, or an `unknown` visit becoming `identified`. */
@@ -226,17 +198,14 @@ export class TrackDecider {
     return null;
   }
 
-  /** The track ended: its visit, and a newcomer still waiting on it, are decided if they were not, then leave. */
+  /** The track ended: its visit is decided if it was not, then leaves. */
   #end(track: Track, timestamp: number): DeciderEvent[] {
     const visit = this.#visits.get(track.id);
     this.#visits.delete(track.id);
     if (!visit) return [];
-    const newcomer = visit.newcomer;
+    // a newcomer of fewer than SPLIT_AFTER faces was too short to tell: it is forgotten
     visit.newcomer = null;
-    const out = this.#close(visit, track, timestamp);
-    // a newcomer of a single face was too short to tell; two or more are somebody who was there
-    if (newcomer && newcomer.faces >= SPLIT_AFTER) out.push(...this.#close(newcomer, track, timestamp));
-    return out;
+    return this.#close(visit, track, timestamp);
   }
 
   /** A visit's decision if it had none yet (`unknown`), then its `left`, at the box where its face was last. */

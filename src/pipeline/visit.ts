@@ -45,12 +45,12 @@ export class Visit {
   /** The set's similarity to the announced person. */
   score = 0;
   /**
-   * Faces that looked like somebody else, gathered as a visit of their own until their decision says whether the
-   * person really changed (see TrackDecider); null while the visit's own person is in view.
+   * Faces that looked like somebody else, held as a visit of their own until SPLIT_AFTER of them in a row split the
+   * visit (see TrackDecider); null while the visit's own person is in view.
    */
   newcomer: Visit | null = null;
-  /** A newcomer keeps its faces, so that they can join the visit it came from if it was the same person after all. */
-  readonly #seen: SeenFace[] | null;
+  /** A newcomer keeps its faces, so that they can join the visit it came from if they were a passing glitch. */
+  #seen: SeenFace[] | null;
 
   constructor(
     /** The visit's id in events (its track's id when it began). */
@@ -76,7 +76,12 @@ export class Visit {
     this.#seen?.push(seen);
   }
 
-  /** Takes in the newcomer's faces: it was this visit's person after all. */
+  /** A newcomer that became a visit of its own no longer keeps its faces. */
+  stopKeepingFaces(): void {
+    this.#seen = null;
+  }
+
+  /** Takes in the newcomer's faces: they were this visit's person after all. */
   takeBack(): void {
     const newcomer = this.newcomer;
     if (!newcomer) return;
