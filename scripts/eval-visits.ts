@@ -111,7 +111,8 @@ async function main(): Promise<void> {
     );
     const summary = summarize(scored);
     const taken = run.cameras.reduce((n, c) => n + c.frames, 0);
-    const offered = Math.round(videos.reduce((n, v) => n + v.durationS * FPS, 0));
+    // what ffmpeg delivered: taken, or dropped because the pipeline was still busy with an earlier frame
+    const offered = taken + run.cameras.reduce((n, c) => n + c.drops, 0);
     const machine =
       `${cpus().length} cores (${cpus()[0]?.model ?? "?"}), load average ${run.load.mean.toFixed(2)} mean / ` +
       `${run.load.max.toFixed(2)} max while it ran; the daemon took ${taken} of ${offered} frames ` +

@@ -22,9 +22,8 @@ export interface VisitRunOptions {
 }
 
 export interface CameraRun {
-  /** Frames the pipeline took, frames ffmpeg delivered, and frames dropped because the pipeline was busy. */
+  /** Frames the pipeline took, and frames dropped because it was still busy with an earlier one. */
   frames: number;
-  framesIn: number;
   drops: number;
 }
 
@@ -71,7 +70,7 @@ export async function runVisitDaemon(o: VisitRunOptions): Promise<VisitRunResult
   const client = await connectAsync(o.brokerUrl, { reconnectPeriod: 200 });
   const t0: number[] = o.videos.map(() => 0);
   const decisions: ObservedDecision[] = [];
-  const cameras: CameraRun[] = o.videos.map(() => ({ frames: 0, framesIn: 0, drops: 0 }));
+  const cameras: CameraRun[] = o.videos.map(() => ({ frames: 0, drops: 0 }));
   client.on("message", (topic, payload) => {
     const now = Date.now();
     const [, cam, kind] = topic.split("/");
@@ -80,10 +79,9 @@ export async function runVisitDaemon(o: VisitRunOptions): Promise<VisitRunResult
     const text = payload.toString();
     if (kind === "status" && text === "online" && t0[i] === 0) t0[i] = now;
     else if (kind === "stats") {
-      const s = JSON.parse(text) as { frames: number; drops: number; window_s: number; fps_in: number };
+      const s = JSON.parse(text) as { frames: number; drops: number };
       cameras[i].frames += s.frames;
       cameras[i].drops += s.drops;
-      cameras[i].framesIn += Math.round(s.fps_in * s.window_s);
     } else if (kind === "event") {
       const e = JSON.parse(text) as {
         type: string;

@@ -84,9 +84,9 @@ export class TrackDecider {
   attemptsOf(track: Track, timestamp: number): number | null {
     const visit = this.#visits.get(track.id);
     if (!visit) return 0;
-    const current = visit.newcomer ?? visit;
-    const since = timestamp - current.lastEmbeddedAt;
-    if (visit.newcomer) return current.faces;
+    // a possible newcomer wants its next face at once: it settles whether the person changed
+    if (visit.newcomer) return visit.newcomer.faces;
+    const since = timestamp - visit.lastEmbeddedAt;
     if (visit.announced === "identified" || visit.faces >= this.options.maxAttemptsPerVisit)
       return since >= CHECK_EVERY_MS ? visit.faces : null;
     if (visit.announced === "unknown") return since >= KEEP_LOOKING_EVERY_MS ? visit.faces : null;
