@@ -1,5 +1,5 @@
 /**
- * End-to-end run of the real daemon: `bin/facegate.js run` (from source) as a child process, a video file as
+ * End-to-end run of the real daemon: `facegate run` (the compiled build, or the sources) as a child process, a video file as
  * its camera (read at the file's own rate, like a live camera), a real mosquitto, and a subscriber here that
  * takes the daemon's own per-second stats (`<prefix>/<camera>/stats`) and its events. Frame→event latency is
  * the arrival time of an `identified`/`unknown` event minus the timestamp it carries (the arrival time of the
@@ -8,6 +8,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { connectAsync } from "mqtt";
 import { stringify } from "yaml";
@@ -25,11 +26,9 @@ export interface DaemonRunOptions {
   enrolled: readonly string[];
   /** Extra node options for the daemon (e.g. --cpu-prof, which NODE_OPTIONS does not allow). */
   nodeArgs?: string[];
-  /**
-   * The daemon's entry: omitted = `bin/facegate.js` from source (tsx; its loader threads add to RSS), or a
-   * compiled CLI (`<outDir>/cli/index.js`, models and weights beside `<outDir>/..`), as installed.
-   */
-  entry?: string;
+  /** The daemon's entry (scripts/bench/build.ts) and the environment it needs. */
+  entry: string;
+  env: Record<string, string>;
 }
 
 export interface DaemonRunResult {
@@ -46,8 +45,12 @@ export interface DaemonRunResult {
   detectionMsMean: number | null;
   eventLatencyMs: Latency;
   events: { identified: number; unknown: number; left: number; wrongName: number };
-  /** Child process start → models loaded (node + tsx start-up included). */
+  /** Child process start → models loaded (node start-up included). */
   startToModelsMs: number | null;
+  /** The daemon's own process start → its first frame through the models (its "first frame analysed" log). */
+  startupMs: number | null;
+  /** Load average (1 min) of the machine when the run started: other work slows every figure. */
+  loadavg1: number;
   peakRssMb: number | null;
   /** CPU time of the daemon process (all threads) per frame taken, from video start to end: less load-sensitive than fps. */
   cpuMsPerFrame: number | null;
@@ -126,13 +129,14 @@ export async function runDaemon(o: DaemonRunOptions): Promise<DaemonRunResult> {
   });
   await client.subscribeAsync([`${prefix}/${camera}/#`], { qos: 1 });
 
+  const load1 = loadavg()[0];
   const spawnedAt = Date.now();
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(o.nodeArgs ?? []), o.entry ?? join(o.root, "bin", "facegate.js"), "run", "--config", config],
+    [...(o.nodeArgs ?? []), o.entry, "run", "--config", config],
     {
       cwd: o.root,
-      env: { ...process.env, FACEGATE_FROM_SOURCE: "1" },
+      env: { ...process.env, ...o.env },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
@@ -171,11 +175,12 @@ export async function runDaemon(o: DaemonRunOptions): Promise<DaemonRunResult> {
     await exited;
     await client.endAsync(true);
   }
-  const loaded = output
+  const logLines = output
     .split("\n")
     .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as { msg?: string; time?: string })
-    .find((l) => l.msg === "models loaded");
+    .map((l) => JSON.parse(l) as { msg?: string; time?: string; startup_ms?: number });
+  const loaded = logLines.find((l) => l.msg === "models loaded");
+  const firstFrame = logLines.find((l) => l.msg === "first frame analysed");
   const frames = stats.reduce((n, s) => n + s.frames, 0);
   const detections = stats.reduce((n, s) => n + s.fps_detect * s.window_s, 0);
   const withDetect = stats.filter((s) => s.detection_ms !== null && s.fps_detect > 0);
@@ -198,6 +203,8 @@ export async function runDaemon(o: DaemonRunOptions): Promise<DaemonRunResult> {
     eventLatencyMs: latency(latencies),
     events,
     startToModelsMs: loaded?.time ? Date.parse(loaded.time) - spawnedAt : null,
+    startupMs: firstFrame?.startup_ms ?? null,
+    loadavg1: round(load1, 2) ?? 0,
     peakRssMb: peak,
     cpuMsPerFrame:
       cpuStart !== null && cpuEnd !== null && frames > 0 ? round((cpuEnd - cpuStart) / frames) : null,

@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import { createServer, type Server } from "node:net";
-import { Aedes } from "aedes";
+import type { Aedes } from "aedes";
 import type { Logger } from "../system/logger.ts";
 
 /**
@@ -28,7 +28,9 @@ export class EmbeddedBroker {
 
   async start(): Promise<void> {
     if (this.server) return;
-    const aedes = await Aedes.createBroker();
+    // Loaded here, not at import: a daemon that uses mqtt.url never pays for the broker (~5 MB).
+    const { Aedes: AedesBroker } = await import("aedes");
+    const aedes = await AedesBroker.createBroker();
     const server = createServer(aedes.handle);
     server.listen(this.port, this.host);
     try {

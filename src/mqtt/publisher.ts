@@ -109,6 +109,9 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> {
       // facegate queues itself (bounded); mqtt.js's own offline queue is unbounded.
       queueQoSZero: false,
       resubscribe: false,
+      // mqtt-packet's default pre-builds 65,536 two-byte buffers for message ids (~10 MB of heap); a doorway
+      // sends a few messages a second, so ids are written on the fly instead.
+      writeCache: false,
       will: { topic: topics.status(), payload: Buffer.from("offline"), qos: mqtt.qos, retain: true },
     };
     if (mqtt.tls) {

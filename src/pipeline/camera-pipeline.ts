@@ -85,6 +85,7 @@ export class CameraPipeline {
   #frameCount = 0;
   /** Frames since the detector last ran. */
   #sinceDetection = 0;
+  #firstAnalysed = false;
 
   constructor(private readonly options: CameraPipelineOptions) {
     this.#tracker = new IouTracker({ camera: options.camera });
@@ -168,6 +169,11 @@ export class CameraPipeline {
     const started = performance.now();
     const analysis = await o.vision.analyzeRaw(frame.image, 1, { skipEmbedding: skip, maxFaces: MAX_FACES });
     const detectMs = performance.now() - started;
+    if (!this.#firstAnalysed) {
+      this.#firstAnalysed = true;
+      // Start-up as a user feels it (process start → first frame through the models), once per camera.
+      this.#log.info({ startup_ms: Math.round(process.uptime() * 1000) }, "first frame analysed");
+    }
     const faces: ClassifiedFace[] = dropNestedFaces(analysis.faces);
     this.stats.detection(detectMs, faces.length);
     if (o.classifier) await this.#classify(o.classifier, frame, faces);

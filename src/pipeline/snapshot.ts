@@ -1,6 +1,5 @@
 import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import sharp from "sharp";
 import { slug } from "../mqtt/topics.ts";
 import type { Logger } from "../system/logger.ts";
 import type { Box, RgbImage } from "../vision/types.ts";
@@ -29,7 +28,9 @@ export function cropFace(image: RgbImage, box: Box): RgbImage {
   return { data, width, height };
 }
 
-export function encodeJpeg(image: RgbImage, quality = 85): Promise<Buffer> {
+export async function encodeJpeg(image: RgbImage, quality = 85): Promise<Buffer> {
+  // Loaded on first use: the daemon's main thread needs sharp only for snapshots (off by default), ~9 MB.
+  const { default: sharp } = await import("sharp");
   return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
     .jpeg({ quality })
     .toBuffer();

@@ -33,12 +33,22 @@ export class Rfb320Detector implements FaceDetector {
     private readonly minScore: number,
     private readonly nmsIou: number,
     private readonly maxFaces: number,
+    /** False when the landmark model was lent by the caller (the analyzer's own): the caller closes it. */
+    private readonly ownsLandmarker: boolean,
   ) {}
 
-  /** Defaults: minScore 0.7 and nmsIou 0.3 (Ultra-Light's). `inputSize` is ignored: the graph is fixed at 320×240. */
-  static async create(paths: Rfb320Paths, options: DetectorOptions = {}): Promise<Rfb320Detector> {
+  /**
+   * Defaults: minScore 0.7 and nmsIou 0.3 (Ultra-Light's). `inputSize` is ignored: the graph is fixed at 320×240.
+   * `shared`: a 68-point model the caller already holds (one session instead of two; the caller closes it).
+   */
+  static async create(
+    paths: Rfb320Paths,
+    options: DetectorOptions = {},
+    shared?: Landmarks68,
+  ): Promise<Rfb320Detector> {
     const session = await createSession(paths.detector, { intraOpThreads: options.intraOpThreads });
-    const landmarker = await Landmarks68.create(paths.landmarks, { intraOpThreads: options.intraOpThreads });
+    const landmarker =
+      shared ?? (await Landmarks68.create(paths.landmarks, { intraOpThreads: options.intraOpThreads }));
     return new Rfb320Detector(
       session,
       landmarker,
@@ -46,6 +56,7 @@ export class Rfb320Detector implements FaceDetector {
       options.minScore ?? 0.7,
       options.nmsIou ?? 0.3,
       options.maxFaces ?? 100,
+      shared === undefined,
     );
   }
 
@@ -85,6 +96,6 @@ export class Rfb320Detector implements FaceDetector {
 
   async close(): Promise<void> {
     await this.session.release();
-    await this.landmarker.close();
+    if (this.ownsLandmarker) await this.landmarker.close();
   }
 }

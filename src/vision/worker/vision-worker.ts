@@ -3,6 +3,7 @@
 // thread's native stack while initialising in a process started with a very long command line
 // (`facegate identify <thousands of paths>`); a worker has its own stack and is not affected.
 import { parentPort, workerData } from "node:worker_threads";
+import { GcNudge } from "../../system/gc-nudge.ts";
 import type { FaceAnalyzer } from "../analyzer.ts";
 import { decodeImage } from "../decode.ts";
 import { createAnalyzer } from "../factory.ts";
@@ -13,6 +14,7 @@ const port = parentPort;
 if (!port) throw new Error("vision-worker must run in a worker thread");
 
 const { config } = workerData as VisionWorkerData;
+const gc = new GcNudge();
 let analyzer: FaceAnalyzer;
 try {
   analyzer = await createAnalyzer(config, (threads) => loadDefaultMaskClassifier(threads));
@@ -39,9 +41,13 @@ port.on("message", async (req: VisionRequest | { kind: "close" }) => {
     return;
   }
   let reply: VisionReply;
+  // The picture's bytes stand for what the request leaves behind: its copy or decode, and the model inputs
+  // (about twice as much again for a 640×480 frame).
+  let pictureBytes = req.kind === "raw" ? req.image.data.byteLength : req.bytes.byteLength;
   try {
     if (req.kind === "encoded") {
       const decoded = await decodeImage(req.bytes);
+      pictureBytes += decoded.image.data.byteLength;
       const faces = await analyzer.analyzeDecoded(decoded, req.opts);
       reply = { id: req.id, ok: true, faces, width: decoded.originalWidth, height: decoded.originalHeight };
     } else {
@@ -53,4 +59,5 @@ port.on("message", async (req: VisionRequest | { kind: "close" }) => {
     reply = { id: req.id, ok: false, error: e.message, errorName: e.name };
   }
   port.postMessage(reply);
+  gc.allocated(3 * pictureBytes);
 });
