@@ -3,7 +3,7 @@
  * default) or the TypeScript sources through tsx (`--from-source`; tsx's loader threads add ~30 MB to the daemon).
  * The daemon, the vision worker used for full-frame analysis and the per-stage models all come from the same one.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -37,4 +37,15 @@ export function chooseBuild(repoRoot: string, fromSource: boolean, dist = "dist"
 export function loadModule<T>(build: BenchBuild, rel: string): Promise<T> {
   const file = join(build.root, `${rel}${build.kind === "compiled" ? ".js" : ".ts"}`);
   return import(pathToFileURL(file).href) as Promise<T>;
+}
+
+/**
+ * The environment deploy/facegate.service gives the daemon (its `Environment=` lines; the Docker image sets the
+ * same): the benchmark runs the daemon as it is deployed.
+ */
+export function deployedEnv(repoRoot: string): Record<string, string> {
+  const unit = readFileSync(join(repoRoot, "deploy", "facegate.service"), "utf8");
+  const env: Record<string, string> = {};
+  for (const m of unit.matchAll(/^Environment=([A-Za-z_][A-Za-z0-9_]*)=(.*)$/gm)) env[m[1]] = m[2].trim();
+  return env;
 }

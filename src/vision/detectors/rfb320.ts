@@ -1,6 +1,6 @@
 import { fivePointsFrom68, Landmarks68 } from "../landmarks68.ts";
 import { createSession, ort } from "../onnx-session.ts";
-import type { Box, Detection, FaceDetector, RgbImage } from "../types.ts";
+import type { Box, Detection, FivePoints, RgbImage, TwoStepDetector } from "../types.ts";
 import { type DetectorOptions, letterbox, nms, outputData } from "./common.ts";
 
 const IN_W = 320;
@@ -23,7 +23,7 @@ export interface Rfb320Paths {
  * numerically on real photos. Input: RGB (x − 127)/128. The picture is letterboxed (centred, aspect kept)
  * rather than stretched, so faces keep their shape on non-4:3 frames.
  */
-export class Rfb320Detector implements FaceDetector {
+export class Rfb320Detector implements TwoStepDetector {
   readonly id = "rfb320-lm68";
 
   private constructor(
@@ -61,6 +61,18 @@ export class Rfb320Detector implements FaceDetector {
   }
 
   async detect(image: RgbImage): Promise<Detection[]> {
+    const result: Detection[] = [];
+    // One landmark pass per face, sequentially: the session is single-threaded by design.
+    for (const k of await this.boxes(image))
+      result.push({ ...k, landmarks: await this.landmarksFor(image, k.box) });
+    return result;
+  }
+
+  async landmarksFor(image: RgbImage, box: Box): Promise<FivePoints> {
+    return fivePointsFrom68(await this.landmarker.predict(image, box));
+  }
+
+  async boxes(image: RgbImage): Promise<Omit<Detection, "landmarks">[]> {
     const lb = await letterbox(image, {
       width: IN_W,
       height: IN_H,
@@ -84,14 +96,7 @@ export class Rfb320Detector implements FaceDetector {
       if (x2 <= x1 || y2 <= y1) continue;
       found.push({ box: [x1, y1, x2 - x1, y2 - y1], score });
     }
-    const kept = nms(found, this.nmsIou, this.maxFaces);
-    const result: Detection[] = [];
-    // One landmark pass per face, sequentially: the session is single-threaded by design.
-    for (const k of kept) {
-      const pts = await this.landmarker.predict(image, k.box);
-      result.push({ box: k.box, score: Math.min(1, k.score), landmarks: fivePointsFrom68(pts) });
-    }
-    return result;
+    return nms(found, this.nmsIou, this.maxFaces).map((k) => ({ box: k.box, score: Math.min(1, k.score) }));
   }
 
   async close(): Promise<void> {
