@@ -1,5 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { CAPTURE_ID_PATTERN } from "../recognition/capture-store.ts";
 import { GalleryError } from "../recognition/errors.ts";
+import { PERSON_NAME_PATTERN, PERSON_NAME_RULE } from "../recognition/person-name.ts";
+import { CAMERA_NAME_PATTERN } from "../settings/schema.ts";
 import { LockTimeoutError } from "../system/file-lock.ts";
 import type { Logger } from "../system/logger.ts";
 
@@ -24,6 +27,13 @@ const FASTIFY_CLIENT_ERRORS: Record<string, [number, string]> = {
   FST_ERR_CTP_INVALID_JSON_BODY: [400, "the body is not valid JSON"],
 };
 
+/** What a failed `pattern` means, instead of the regular expression. */
+const PATTERN_MEANING: Record<string, string> = {
+  [PERSON_NAME_PATTERN]: `not a usable name (${PERSON_NAME_RULE})`,
+  [CAPTURE_ID_PATTERN.source]: "not a capture id",
+  [CAMERA_NAME_PATTERN.source]: "not a camera name",
+};
+
 interface ValidationIssue {
   instancePath: string;
   keyword: string;
@@ -40,7 +50,7 @@ export function describeValidation(issues: ValidationIssue[], context: string): 
       ? String(first.params?.missingProperty ?? "")
       : first.instancePath.replace(/^\//, "").replace(/\//g, ".");
   const where = field ? `${context}.${field}` : context;
-  const custom = first.keyword === "pattern" && field.endsWith("name") ? "not a usable name" : null;
+  const custom = first.keyword === "pattern" ? PATTERN_MEANING[String(first.params?.pattern)] : undefined;
   return `${where}: ${custom ?? first.message ?? "invalid"}`;
 }
 
