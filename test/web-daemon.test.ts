@@ -83,7 +83,12 @@ describe("facegate run: teaching from the web page", { skip: data ? false : NO_S
       const res = await fetch(`http://127.0.0.1:${port}${path}`, {
         method,
         headers: body === undefined ? AUTH : { ...AUTH, "content-type": type },
-        body: body === undefined ? undefined : Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body),
+        body:
+          body === undefined
+            ? undefined
+            : Buffer.isBuffer(body)
+              ? new Uint8Array(body)
+              : JSON.stringify(body),
       });
       const text = await res.text();
       return {
