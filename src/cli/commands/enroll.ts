@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { buildPerson, enrollPolicyFor, type PhotoFaces } from "../../recognition/enroll.ts";
+import { analyzeEnrollPhotos, buildPerson, enrollPolicyFor } from "../../recognition/enroll.ts";
 import { Gallery } from "../../recognition/gallery.ts";
 import { readGalleryFor, writeGalleryFile } from "../../recognition/gallery-file.ts";
 import { calibrationFor, defaultCalibrationPath } from "../../recognition/recognizer.ts";
@@ -38,16 +38,7 @@ export async function runEnroll(argv: string[]): Promise<number> {
     const summary: object[] = [];
     for (const { name, dir } of people) {
       const files = [...walkImages(dir)];
-      const photos: PhotoFaces[] = [];
-      for (const file of files) {
-        try {
-          const r = await vision.analyzeEncoded(readFileSync(file), { withUpper: true, maxFaces: 4 });
-          photos.push({ file, faces: r.faces });
-        } catch (err) {
-          photos.push({ file, error: (err as Error).message });
-        }
-      }
-      const { person, outcomes } = buildPerson(name, photos, policy);
+      const { person, outcomes } = buildPerson(name, await analyzeEnrollPhotos(vision, files), policy);
       const used = outcomes.filter((o) => o.accepted);
       const rejected = outcomes.filter((o) => !o.accepted);
       if (person) gallery.put(person);
