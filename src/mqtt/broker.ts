@@ -53,10 +53,11 @@ export function probeBroker(
       reconnectPeriod: 0,
       connectTimeout: timeoutMs,
     });
+    let settled = false;
     const done = (result: ProbeResult) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      client.removeAllListeners();
-      client.on("error", () => {});
       client.end(true);
       resolve(result);
     };
@@ -65,8 +66,9 @@ export function probeBroker(
       timeoutMs,
     );
     client.once("connect", () => done({ ok: true }));
-    // A CONNACK refusal carries a numeric reason code; socket errors carry strings such as ECONNREFUSED.
-    client.once("error", (err: Error & { code?: number | string }) =>
+    // A CONNACK refusal carries a numeric reason code; socket errors carry strings such as ECONNREFUSED. `on`, not
+    // `once`: an error after the answer (the forced end) must still find a listener. mqtt.js's own listeners stay.
+    client.on("error", (err: Error & { code?: number | string }) =>
       done({ ok: false, mqtt: typeof err.code === "number", reason: err.message || String(err) }),
     );
     client.once("close", () =>

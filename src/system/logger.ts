@@ -15,7 +15,7 @@ const REDACT_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`
 
 export interface LoggerOptions {
   level?: LogLevel;
-  /** Default auto. */
+  /** Default auto (json when a destination is given). */
   format?: LogFormat;
   /** Where JSON lines go; stdout (the journal under systemd) when omitted. Tests pass a stream. */
   destination?: pino.DestinationStream;
@@ -47,7 +47,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     formatters: { level: (label) => ({ level: label }) },
   };
   const sink = options.prettySink ?? process.stdout;
-  if (!options.destination && isPretty(options.format, sink)) {
+  // A caller that hands over a JSON destination wants JSON unless it asks for something else.
+  const format = options.format ?? (options.destination ? "json" : "auto");
+  if (isPretty(format, sink)) {
     const env = options.env ?? process.env;
     const color = sink.isTTY === true && !env.NO_COLOR && env.TERM !== "dumb";
     return pino(config, new PrettyDestination(sink, { color }));
