@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { connectAsync } from "mqtt";
+import { connectAsync, type MqttClient } from "mqtt";
 import { parse, stringify } from "yaml";
 import { ROOT } from "./daemon-support.ts";
 import { freePort } from "./mqtt-support.ts";
@@ -115,11 +115,25 @@ describe("npm start on a terminal", {
     assert.match(text(), /^\d\d:\d\d:\d\d front_door {2}unknown( \(masked\))? 0\.\d\d$/m);
     assert.match(text(), /^\d\d:\d\d:\d\d front_door {2}Grace Hopper \(masked\) 0\.\d\d$/m);
     assert.match(text(), /^\d\d:\d\d:\d\d front_door {2}Eileen Collins left$/m);
-    assert.match(text(), /^\d\d:\d\d:\d\d signal received {2}signal=SIGINT$/m);
+    assert.match(text(), /^(\^C)?\d\d:\d\d:\d\d signal received {2}signal=SIGINT$/m);
     assert.equal(lines.filter((l) => l.startsWith("{")).length, 0, "no JSON on a terminal");
     rmSync(dir, { recursive: true, force: true });
   });
 });
+
+/** Connects as soon as the daemon's embedded broker listens (it starts a few seconds after `npm start`). */
+async function connectWhenUp(url: string, boundMs: number, output: () => string): Promise<MqttClient> {
+  const end = Date.now() + boundMs;
+  for (;;) {
+    try {
+      return await connectAsync(url, { reconnectPeriod: 0, connectTimeout: 2000 });
+    } catch (err) {
+      if (Date.now() > end)
+        assert.fail(`no broker at ${url} within ${boundMs / 1000} s (${err}); output:\n${output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
 
 interface SeenEvent {
   type: string;
@@ -174,10 +188,7 @@ describe("a fresh clone: npm ci && npm start", {
       });
       const out = collect(child);
       const seen: SeenEvent[] = [];
-      const subscriber = await connectAsync(`mqtt://127.0.0.1:${port}`, {
-        reconnectPeriod: 100,
-        connectTimeout: 90_000,
-      });
+      const subscriber = await connectWhenUp(`mqtt://127.0.0.1:${port}`, 90_000, out.text);
       await subscriber.subscribeAsync("facegate/+/event", { qos: 1 });
       subscriber.on("message", (_topic, payload) => {
         const e = JSON.parse(payload.toString()) as SeenEvent;
