@@ -1,14 +1,14 @@
-import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { analyzeEnrollPhotos, buildPerson, enrollPolicyFor } from "../recognition/enroll.ts";
 import { Gallery } from "../recognition/gallery.ts";
 import { writeGalleryFile } from "../recognition/gallery-file.ts";
+import { listPersonFolders } from "../recognition/person-folders.ts";
 import { calibrationFor, defaultCalibrationPath } from "../recognition/recognizer.ts";
 import type { Settings } from "../settings/load.ts";
 import type { Logger } from "../system/logger.ts";
 import { WEIGHTS_DIR } from "../vision/factory.ts";
+import { walkImages } from "../vision/image-files.ts";
 import { VisionClient } from "../vision/worker/vision-client.ts";
-import { walkImages } from "./inputs.ts";
 
 export interface DemoGalleryResult {
   created: boolean;
@@ -23,10 +23,7 @@ export interface DemoGalleryResult {
 export async function ensureDemoGallery(settings: Settings, logger: Logger): Promise<DemoGalleryResult> {
   const demo = settings.demo;
   if (!demo || existsSync(settings.gallery)) return { created: false, people: [] };
-  const folders = readdirSync(demo.people, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && !e.name.startsWith("."))
-    .map((e) => e.name)
-    .sort();
+  const folders = listPersonFolders(demo.people);
   if (folders.length === 0) throw new Error(`demo.people: ${demo.people} holds no person folders`);
   const started = Date.now();
   const vision = new VisionClient({ modelsDir: settings.models_dir });
@@ -34,8 +31,8 @@ export async function ensureDemoGallery(settings: Settings, logger: Logger): Pro
   try {
     const gallery = new Gallery(vision.embedderId, vision.embedderDim);
     const policy = enrollPolicyFor(calibrationFor(defaultCalibrationPath(WEIGHTS_DIR), vision.embedderId));
-    for (const name of folders) {
-      const files = [...walkImages(join(demo.people, name))];
+    for (const { name, dir } of folders) {
+      const files = [...walkImages(dir)];
       const { person, outcomes } = buildPerson(name, await analyzeEnrollPhotos(vision, files), policy);
       if (!person) {
         const why = outcomes.map((o) => `${o.file}: ${o.reason}`).join("; ") || "no photos";
@@ -44,11 +41,12 @@ export async function ensureDemoGallery(settings: Settings, logger: Logger): Pro
       gallery.put(person);
     }
     writeGalleryFile(settings.gallery, gallery);
+    const people = folders.map((f) => f.name);
     logger.info(
-      { gallery: settings.gallery, people: folders, ms: Date.now() - started },
+      { gallery: settings.gallery, people, ms: Date.now() - started },
       `demo gallery created from ${demo.people}`,
     );
-    return { created: true, people: folders };
+    return { created: true, people };
   } finally {
     await vision.stop();
   }

@@ -1,5 +1,5 @@
+import { Daemon } from "../../daemon/daemon.ts";
 import { BrokerPortError } from "../../mqtt/broker.ts";
-import { Daemon } from "../../pipeline/daemon.ts";
 import { loadSettings, type Settings } from "../../settings/load.ts";
 import { createLogger, isPretty } from "../../system/logger.ts";
 import { parseCommandArgs, requireOption } from "../args.ts";

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { accessSync, constants, existsSync, readdirSync, statSync } from "node:fs";
 import { createServer } from "node:net";
-import { delimiter, dirname, extname, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { redact } from "../../capture/ffmpeg-args.ts";
 import type { SourceSpec } from "../../capture/types.ts";
 import { connectionOptions, probeBroker } from "../../mqtt/broker.ts";
@@ -10,7 +10,7 @@ import { sourceSpecFor } from "../../pipeline/camera-source.ts";
 import { readGalleryFor } from "../../recognition/gallery-file.ts";
 import type { Settings } from "../../settings/load.ts";
 import type { CameraSettings } from "../../settings/schema.ts";
-import { IMAGE_EXTENSIONS } from "../inputs.ts";
+import { isImagePath } from "../../vision/image-files.ts";
 import { type CheckResult, fail, ok, warn } from "./check.ts";
 import { existingAncestor } from "./host-checks.ts";
 
@@ -92,7 +92,7 @@ function checkSource(name: string, spec: SourceSpec, key: string): CheckResult {
     case "folder": {
       let images: string[];
       try {
-        images = readdirSync(spec.path).filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase()));
+        images = readdirSync(spec.path).filter(isImagePath);
       } catch (err) {
         return fail(label, `cannot read folder ${spec.path} (${errCode(err)})`, `fix ${key}`);
       }
