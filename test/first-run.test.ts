@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -134,6 +135,52 @@ async function connectWhenUp(url: string, boundMs: number, output: () => string)
     }
   }
 }
+
+describe("a busy broker port", { skip: HAVE_MODELS ? false : "models/ absent: run npm ci" }, () => {
+  it("held by something that is not MQTT: a clear message and exit code 78, no crash", async () => {
+    const squatter = createServer((socket) => socket.end("HTTP/1.1 400 Bad Request\r\n\r\n"));
+    squatter.listen(0, "127.0.0.1");
+    await once(squatter, "listening");
+    const address = squatter.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    const dir = mkdtempSync(join(tmpdir(), "facegate-busy-"));
+    const config = join(dir, "facegate.yaml");
+    writeFileSync(
+      config,
+      stringify({
+        gallery: join(dir, "gallery"),
+        mqtt: { embedded_port: port },
+        cameras: { front_door: { source: join(ROOT, "demo", "door.mp4") } },
+        log: { format: "json" },
+      }),
+    );
+    try {
+      const child = spawn(process.execPath, [join(ROOT, "bin", "facegate.js"), "run", "--config", config], {
+        env: { ...cleanEnv(), FACEGATE_FROM_SOURCE: "1" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      const out = collect(child);
+      const [code] = (await once(child, "exit")) as [number];
+      assert.equal(code, 78, out.text());
+      const fatal = out
+        .text()
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .map((l) => JSON.parse(l))
+        .find((r) => r.level === "fatal");
+      assert.equal(fatal?.msg, "facegate could not start");
+      assert.match(
+        fatal?.err,
+        new RegExp(`127\\.0\\.0\\.1:${port} is in use by a program that is not an MQTT broker`),
+      );
+      assert.match(fatal?.err, /mqtt\.embedded_port/);
+      assert.doesNotMatch(out.text(), /\n\s+at /, "no stack trace");
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 interface SeenEvent {
   type: string;

@@ -4,7 +4,7 @@ import { loadSettings, type Settings } from "../../settings/load.ts";
 import { createLogger, isPretty } from "../../system/logger.ts";
 import { parseCommandArgs, requireOption } from "../args.ts";
 import { bannerLines } from "../banner.ts";
-import { ensureDemoGallery } from "../demo-gallery.ts";
+import { ensureDemoGallery } from "../../demo/demo-gallery.ts";
 
 export const runUsage = `facegate run --config <file.yaml>
   Runs the daemon: cameras → faces → MQTT events, until SIGTERM/SIGINT. SIGHUP reloads the gallery (or the model store's active version).`;
