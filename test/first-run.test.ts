@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -138,7 +138,12 @@ async function connectWhenUp(url: string, boundMs: number, output: () => string)
 
 describe("a busy broker port", { skip: HAVE_MODELS ? false : "models/ absent: run npm ci" }, () => {
   it("held by something that is not MQTT: a clear message and exit code 78, no crash", async () => {
-    const squatter = createServer((socket) => socket.end("HTTP/1.1 400 Bad Request\r\n\r\n"));
+    // An HTTP-ish server: answers MQTT's CONNECT with bytes that are not MQTT.
+    const sockets = new Set<Socket>();
+    const squatter = createServer((socket) => {
+      sockets.add(socket);
+      socket.end("HTTP/1.1 400 Bad Request\r\n\r\n");
+    });
     squatter.listen(0, "127.0.0.1");
     await once(squatter, "listening");
     const address = squatter.address();
@@ -176,6 +181,7 @@ describe("a busy broker port", { skip: HAVE_MODELS ? false : "models/ absent: ru
       assert.match(fatal?.err, /mqtt\.embedded_port/);
       assert.doesNotMatch(out.text(), /\n\s+at /, "no stack trace");
     } finally {
+      for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => squatter.close(() => resolve()));
       rmSync(dir, { recursive: true, force: true });
     }
