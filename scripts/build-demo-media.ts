@@ -88,10 +88,13 @@ const { values } = parseArgs({
   options: { from: { type: "string" }, out: { type: "string", default: "demo" } },
 });
 const out = resolve(values.out);
-const from = values.from ? resolve(values.from) : debianTrees([COLLINS, HOPPER, CAMERAMAN]);
+/** The downloaded packages, removed at the end; null with --from. */
+const downloads = values.from ? null : mkdtempSync(join(tmpdir(), "facegate-demo-debs-"));
+const from = values.from
+  ? resolve(values.from)
+  : debianTrees(downloads as string, [COLLINS, HOPPER, CAMERAMAN]);
 
-function debianTrees(photos: SourcePhoto[]): string {
-  const dir = mkdtempSync(join(tmpdir(), "facegate-demo-debs-"));
+function debianTrees(dir: string, photos: SourcePhoto[]): string {
   const specs = [...new Set(photos.map((p) => `${p.deb}=${p.version}`))];
   run("apt-get", ["download", ...specs], dir);
   const tree = join(dir, "tree");
@@ -257,10 +260,11 @@ async function main(): Promise<void> {
     for (const [look, image] of looks) {
       const { faces } = await vision.analyzeRaw(image, 1, { maxFaces: 1 });
       const f = faces[0];
-      console.log(`${look}: ${f ? `face ${f.box[2]} px, mask flag ${f.masked}` : "NO FACE"}`);
+      console.log(`${look}: ${f ? `face ${Math.round(f.box[2])} px, mask flag ${f.masked}` : "NO FACE"}`);
     }
   } finally {
     await vision.stop();
+    if (downloads) rmSync(downloads, { recursive: true, force: true });
   }
   const seconds = TIMELINE.reduce((s, x) => s + x.seconds, 0);
   console.log(`demo media written to ${out} (${seconds} s video at ${FPS} fps)`);
