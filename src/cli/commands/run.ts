@@ -1,10 +1,10 @@
 import { Daemon } from "../../daemon/daemon.ts";
+import { ensureDemoGallery } from "../../demo/demo-gallery.ts";
 import { BrokerPortError } from "../../mqtt/broker.ts";
 import { loadSettings, type Settings } from "../../settings/load.ts";
 import { createLogger, isPretty } from "../../system/logger.ts";
 import { parseCommandArgs, requireOption } from "../args.ts";
 import { bannerLines } from "../banner.ts";
-import { ensureDemoGallery } from "../../demo/demo-gallery.ts";
 
 export const runUsage = `facegate run --config <file.yaml>
   Runs the daemon: cameras → faces → MQTT events, until SIGTERM/SIGINT. SIGHUP reloads the gallery (or the model store's active version).`;
@@ -17,7 +17,12 @@ const STOP_BOUND_MS = 5000;
  */
 export const EXIT_CONFIG = 78;
 
-/** The web page's address for the banner. #11 (web page) adds `settings.web`; until then there is none. */
+/**
+ * The web page's address for the banner.
+ * TODO(#11, web page): the web issue adds `settings.web` (host, port; default 127.0.0.1:8080). When it lands,
+ * return `http://${host}:${port}/` here; bannerLines prints it on the "web page" line, and
+ * test/first-run.test.ts already checks that the URL answers when config/facegate.yaml has a `web:` section.
+ */
 function webUrlOf(_settings: Settings): string | null {
   return null;
 }
