@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -86,6 +86,7 @@ describe("facegate doctor", { skip: HAVE_MODELS ? false : "models/ absent: run n
     assert.match(out, /^ok {4}gallery {12}.*not created yet: the demo people are enrolled on first start/m);
     assert.match(out, /^ok {4}free disk/m);
     assert.match(out, /all checks passed/);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("names every problem with its fix and exits 1", async () => {
@@ -132,6 +133,7 @@ describe("facegate doctor", { skip: HAVE_MODELS ? false : "models/ absent: run n
       for (const check of json.checks) if (check.status === "fail") assert.ok(check.fix, check.name);
     } finally {
       await new Promise<void>((resolve) => squatter.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
@@ -142,5 +144,6 @@ describe("facegate doctor", { skip: HAVE_MODELS ? false : "models/ absent: run n
     const { code, out } = await doctor(config);
     assert.equal(code, 1);
     assert.match(out, /^FAIL {2}config {13}.*not valid YAML.* — fix: fix the settings file/m);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
