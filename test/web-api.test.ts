@@ -71,6 +71,10 @@ describe("web API", { skip: HAVE_SHARED ? false : NO_SHARED }, () => {
       status: "ok",
       version: JSON.parse(readFileSync("package.json", "utf8")).version,
     });
+    // Without the page (no site plugin here) the root says where the API is.
+    const root = await call("GET", "/");
+    assert.equal(root.status, 200);
+    assert.equal(root.json.api, "/api/");
     const missing = await call("GET", "/api/nothing-here");
     assert.equal(missing.status, 404);
     assert.deepEqual(await call("GET", "/api/people").then((r) => r.json), [] as unknown as Json);

@@ -1,7 +1,14 @@
-export { brokerUrl, chooseBroker } from "./broker.ts";
+export {
+  type BrokerChoice,
+  type BrokerKind,
+  BrokerPortError,
+  connectionOptions,
+  probeBroker,
+  startBroker,
+} from "./broker.ts";
 export { type Command, CommandListener, type CommandName, parseCommand } from "./commands.ts";
 export { type DiscoveryOptions, HomeAssistantDiscovery } from "./discovery.ts";
-export { EmbeddedBroker } from "./embedded-broker.ts";
+export { EmbeddedBroker, PortInUseError } from "./embedded-broker.ts";
 export { Outbox } from "./outbox.ts";
 export { PresenceTracker } from "./presence.ts";
 export { MqttPublisher, type MqttPublisherOptions, type PublisherStats, redactUrl } from "./publisher.ts";

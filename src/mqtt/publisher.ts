@@ -1,9 +1,9 @@
 import { EventEmitter } from "node:events";
-import { readFileSync } from "node:fs";
 import { connect, type IClientOptions, type MqttClient } from "mqtt";
 import type { FaceEvent } from "../events/types.ts";
 import type { MqttSettings } from "../settings/schema.ts";
 import type { Logger } from "../system/logger.ts";
+import { connectionOptions } from "./broker.ts";
 import { Outbox } from "./outbox.ts";
 import { messages, type OutgoingMessage, type PayloadMap, type Topics, topicMatches } from "./topics.ts";
 
@@ -94,9 +94,8 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> {
     else if (loaded.loaded > 0) logger.info({ messages: loaded.loaded }, "outbox restored from disk");
 
     const clientOptions: IClientOptions = {
+      ...connectionOptions(mqtt),
       clientId: mqtt.client_id ?? `facegate_${Math.random().toString(16).slice(2, 10)}`,
-      username: mqtt.username,
-      password: mqtt.password,
       clean: true,
       reconnectPeriod: this.options.reconnectPeriodMs ?? 1000,
       connectTimeout: 10_000,
@@ -105,12 +104,6 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> {
       resubscribe: false,
       will: { topic: topics.status(), payload: Buffer.from("offline"), qos: mqtt.qos, retain: true },
     };
-    if (mqtt.tls) {
-      clientOptions.ca = mqtt.tls.ca ? readFileSync(mqtt.tls.ca) : undefined;
-      clientOptions.cert = mqtt.tls.cert ? readFileSync(mqtt.tls.cert) : undefined;
-      clientOptions.key = mqtt.tls.key ? readFileSync(mqtt.tls.key) : undefined;
-      clientOptions.rejectUnauthorized = mqtt.tls.reject_unauthorized;
-    }
     logger.info(
       { url: redactUrl(this.options.url), username: mqtt.username, client_id: clientOptions.clientId },
       "connecting to MQTT broker",

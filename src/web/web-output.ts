@@ -9,7 +9,7 @@ import { apiPlugin } from "./api.ts";
 import { WebAuth } from "./auth.ts";
 import { CaptureGroupCache } from "./capture-groups.ts";
 import type { CaptureRecorder } from "./capture-recorder.ts";
-import type { WebContext } from "./context.ts";
+import { urlOf, type WebContext } from "./context.ts";
 import { EventStream } from "./event-stream.ts";
 import { LiveView } from "./live-view.ts";
 import { buildWebServer, type WebPlugin } from "./server.ts";
@@ -89,10 +89,11 @@ export class WebOutput {
   async start(): Promise<boolean> {
     const { web, logger } = this.options;
     this.#listen();
+    const site = this.options.plugins ?? sitePlugins;
     const app = await buildWebServer({
       logger,
       basePath: web.base_path,
-      plugins: [apiPlugin(this.#ctx), ...(this.options.plugins ?? sitePlugins)],
+      plugins: [apiPlugin(this.#ctx), ...(site.length > 0 ? site : [indexPlugin(this.#ctx)])],
     });
     this.#app = app;
     try {
@@ -142,6 +143,13 @@ export class WebOutput {
       this.#off.push(() => recorder.off("saved", onSaved));
     }
   }
+}
+
+/** Without a page (none registered in site-plugins.ts) the root still answers: where the API is. */
+function indexPlugin(ctx: WebContext): WebPlugin {
+  return async (app) => {
+    app.get("/", async () => ({ name: "facegate", version: ctx.version, api: urlOf(ctx, "/api/") }));
+  };
 }
 
 function listenProblem(err: unknown, web: WebSettings): string {
