@@ -1,7 +1,10 @@
+import { useState } from "preact/hooks";
 import { CaptureCard } from "./capture-card.tsx";
 import { usePageData } from "./context.ts";
 import { ago, fullTime } from "./time.ts";
 import type { FaceEvent } from "./types.ts";
+
+const FIRST_SHOWN = 12;
 
 /**
  * Recent visits, newest first: the server's captures (with the face and what can be done to it), and the live
@@ -9,6 +12,7 @@ import type { FaceEvent } from "./types.ts";
  */
 export function Timeline({ now }: { now: number }) {
   const { captures, live, loaded, connected } = usePageData();
+  const [shown, setShown] = useState(FIRST_SHOWN);
   const known = new Set(captures.map((c) => `${c.camera}\n${c.track_id}`));
   const pending = live.filter((e) => !known.has(`${e.camera}\n${e.track_id}`));
   return (
@@ -26,12 +30,19 @@ export function Timeline({ now }: { now: number }) {
             <LiveEvent event={e} now={now} />
           </li>
         ))}
-        {captures.map((c) => (
+        {captures.slice(0, shown).map((c) => (
           <li key={c.id}>
             <CaptureCard capture={c} now={now} />
           </li>
         ))}
       </ul>
+      {captures.length > shown && (
+        <div class="actions">
+          <button type="button" onClick={() => setShown(shown + FIRST_SHOWN)}>
+            Show more visits
+          </button>
+        </div>
+      )}
     </section>
   );
 }
