@@ -2,7 +2,7 @@
  * The page's only door to the server. Every URL is relative to the page (`api/...`, never `/api/...`), so the
  * page works under any prefix: `web.base_path`, a reverse proxy or Home Assistant ingress.
  */
-import type { Camera, Capture, Person } from "./types.ts";
+import type { Camera, Capture, Person, Session } from "./types.ts";
 
 /** The server answered 401: the page shows its login form. */
 export class AuthRequired extends Error {
@@ -73,8 +73,9 @@ async function request<T>(method: string, path: string, body?: unknown, contentT
 
 export const api = {
   health: () => request<{ status: string; version: string }>("GET", "api/health"),
+  session: () => request<Session>("GET", "api/session"),
   login: (password: string) => request<unknown>("POST", "api/login", { password }),
-  logout: () => request<unknown>("POST", "api/logout", {}),
+  logout: () => request<unknown>("POST", "api/logout"),
 
   people: () => request<Person[]>("GET", "api/people"),
   addPhoto: (name: string, photo: Blob) => request<unknown>("POST", `api/people/${seg(name)}/photos`, photo),
@@ -91,12 +92,21 @@ export const api = {
     return request<Capture[]>("GET", `api/captures${qs ? `?${qs}` : ""}`);
   },
   assign: (id: string, name: string) => request<unknown>("POST", `api/captures/${seg(id)}/assign`, { name }),
-  reject: (id: string) => request<unknown>("POST", `api/captures/${seg(id)}/reject`, {}),
+  reject: (id: string) => request<unknown>("POST", `api/captures/${seg(id)}/reject`),
   removeCapture: (id: string) => request<unknown>("DELETE", `api/captures/${seg(id)}`),
 
   cameras: () => request<Camera[]>("GET", "api/cameras"),
-  reload: () => request<unknown>("POST", "api/reload", {}),
+  reload: () => request<unknown>("POST", "api/reload"),
 };
+
+/**
+ * A URL the server gave (under its base path, e.g. `/fg/api/captures/x/image`) made relative to the page, which
+ * also works when a proxy put its own prefix in front.
+ */
+export function pageRelative(url: string): string {
+  const at = url.indexOf("/api/");
+  return at >= 0 ? url.slice(at + 1) : url;
+}
 
 /** URLs the browser loads by itself (img src, EventSource). */
 export const urls = {

@@ -43,8 +43,11 @@ export function App() {
       .then((h) => setVersion(h.version))
       .catch(() => {});
     api
-      .people()
-      .then(() => setAuth("in"))
+      .session()
+      .then((session) => {
+        setProtectedServer(session.password_required);
+        setAuth(session.authenticated ? "in" : "login");
+      })
       .catch((error) => {
         if (error instanceof AuthRequired) return; // the listener above shows the form
         onError((error as Error).message);

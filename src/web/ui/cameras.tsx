@@ -73,7 +73,7 @@ function CameraView({ camera, stream }: { camera: Camera; stream: boolean }) {
     : mode === "stream"
       ? urls.cameraStream(camera.name)
       : urls.cameraLatest(camera.name, frame);
-  const state = camera.status ?? "unknown";
+  const state = camera.state ?? "unknown";
   return (
     <figure class="camera">
       <div class="camera-frame">
@@ -90,7 +90,9 @@ function CameraView({ camera, stream }: { camera: Camera; stream: boolean }) {
       </div>
       <figcaption>
         <strong>{camera.name}</strong>
-        <span class={`badge state-${state}`}>{state}</span>
+        <span class={`badge state-${state}`} title={camera.reason ?? undefined}>
+          {state}
+        </span>
         {typeof camera.fps === "number" && <span class="muted">{camera.fps.toFixed(1)} fps</span>}
       </figcaption>
     </figure>

@@ -19,13 +19,8 @@ export function LoginForm({ onLoggedIn }: { onLoggedIn: () => void }) {
       onLoggedIn();
     } catch (e) {
       const status = e instanceof ApiError ? e.status : 0;
-      setError(
-        status === 401
-          ? "Wrong password."
-          : status === 429
-            ? "Too many attempts: wait a minute and try again."
-            : (e as Error).message,
-      );
+      // 429 says how long to wait; other refusals are the server's own words
+      setError(status === 401 ? "Wrong password." : (e as Error).message);
     } finally {
       setBusy(false);
     }

@@ -1,10 +1,10 @@
-import { useEffect, useState } from "preact/hooks";
-import { api, urls } from "./api.ts";
+import { useState } from "preact/hooks";
+import { api, pageRelative, urls } from "./api.ts";
 import { type PageActions, useActions, usePageData } from "./context.ts";
 import { useFocusOnMount } from "./focus.ts";
 import { preparePhoto } from "./photos.ts";
 import { ago, fullTime } from "./time.ts";
-import type { Capture, Person } from "./types.ts";
+import type { Person } from "./types.ts";
 
 /** Enrolled people: face, template counts, last seen; add photos (files or the phone's camera), rename, remove. */
 export function People({ now }: { now: number }) {
@@ -113,34 +113,16 @@ function NewPerson() {
   );
 }
 
-const thumbnails = new Map<string, Promise<Capture | null>>();
-
-/** The person's newest capture, from the page's recent list or else asked for once. */
-function useThumbnail(name: string): Capture | null {
+/** The face of the person's newest capture: the server names it, else the page's recent list has one. */
+function useThumbnail(person: Person): string | null {
   const { captures } = usePageData();
-  const recent = captures.find((c) => c.name === name) ?? null;
-  const [fetched, setFetched] = useState<Capture | null>(null);
-  useEffect(() => {
-    if (recent) return;
-    let promise = thumbnails.get(name);
-    if (!promise) {
-      promise = api
-        .captures({ name, limit: 1 })
-        .then((list) => list[0] ?? null)
-        .catch(() => null);
-      thumbnails.set(name, promise);
-    }
-    let live = true;
-    void promise.then((c) => live && setFetched(c));
-    return () => {
-      live = false;
-    };
-  }, [name, recent]);
-  return recent ?? fetched;
+  if (person.thumbnail) return pageRelative(person.thumbnail);
+  const recent = captures.find((c) => c.name === person.name);
+  return recent ? urls.captureImage(recent.id) : null;
 }
 
 function PersonCard({ person, now }: { person: Person; now: number }) {
-  const thumbnail = useThumbnail(person.name);
+  const thumbnail = useThumbnail(person);
   const [mode, setMode] = useState<"view" | "rename" | "remove">("view");
   const slug = `person-${encodeURIComponent(person.name).replace(/[^A-Za-z0-9_-]/g, "_")}`;
   const back = () => setMode("view");
@@ -150,7 +132,7 @@ function PersonCard({ person, now }: { person: Person; now: number }) {
       {thumbnail ? (
         <img
           class="face face-m"
-          src={urls.captureImage(thumbnail.id)}
+          src={thumbnail}
           alt={`Face of ${person.name}`}
           width={96}
           height={96}
@@ -201,7 +183,6 @@ function RenameForm({ name, id, done }: { name: string; id: string; done: () => 
     event.preventDefault();
     const target = to.trim();
     if (!target || target === name) return done();
-    thumbnails.delete(name);
     if (await act(`Renamed ${name} to ${target}.`, () => api.renamePerson(name, target))) done();
   };
   return (
@@ -232,7 +213,6 @@ function RemoveConfirm({ name, done }: { name: string; done: () => void }) {
   const { act } = useActions();
   const keep = useFocusOnMount<HTMLButtonElement>();
   const remove = async () => {
-    thumbnails.delete(name);
     if (!(await act(`Removed ${name}.`, () => api.removePerson(name)))) done();
   };
   return (

@@ -10,6 +10,8 @@ export interface Person {
   /** Upper-face templates (masked matching). */
   masked_templates: number;
   last_seen: string | null;
+  /** URL of the face of the person's newest capture, if any. */
+  thumbnail?: string | null;
 }
 
 export interface Capture {
@@ -28,8 +30,18 @@ export interface Capture {
 
 export interface Camera {
   name: string;
-  status?: string;
+  /** The capture state: starting, running, stalled, restarting, stopped. */
+  state?: string;
+  /** Why the state last changed (ffmpeg's error, …). */
+  reason?: string | null;
+  /** Frames per second arriving lately. */
   fps?: number;
+}
+
+/** `api/session`: whether this server asks for a password, and whether this browser is signed in. */
+export interface Session {
+  authenticated: boolean;
+  password_required: boolean;
 }
 
 export type FaceEventType = "identified" | "unknown" | "left";

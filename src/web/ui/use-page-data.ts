@@ -85,19 +85,15 @@ export function usePageData(active: boolean, onError: (message: string) => void)
       } catch {
         return;
       }
-      if (!isFaceEvent(payload)) {
-        refreshSoon(); // a reload or another change: re-read
-        return;
-      }
+      if (!isFaceEvent(payload)) return;
       const event = payload;
       if (event.type === "left") return;
       setData((d) => ({ ...d, live: [event, ...d.live].slice(0, LIVE_KEEP) }));
       refreshSoon();
     };
+    // unnamed events are the MQTT face events; named ones say a capture, a camera or the gallery changed
     source.onmessage = onFace;
-    for (const name of ["face", "event", "identified", "unknown", "reload"]) {
-      source.addEventListener(name, onFace as EventListener);
-    }
+    for (const name of ["capture", "camera", "reload"]) source.addEventListener(name, refreshSoon);
     source.onopen = () => setData((d) => ({ ...d, connected: true }));
     source.onerror = () => {
       setData((d) => ({ ...d, connected: false }));
