@@ -60,11 +60,9 @@ function PhotoInputs({ name, idPrefix, disabled }: { name: string; idPrefix: str
     setBusy(false);
   };
   const off = disabled || busy;
+  // each input comes before its label: the label looks like a button and shows the input's keyboard focus
   return (
     <div class="actions">
-      <label class={off ? "button disabled" : "button"} for={`${idPrefix}-files`}>
-        {busy ? "Uploading…" : "Add photos"}
-      </label>
       <input
         id={`${idPrefix}-files`}
         class="visually-hidden"
@@ -74,8 +72,9 @@ function PhotoInputs({ name, idPrefix, disabled }: { name: string; idPrefix: str
         disabled={off}
         onChange={onChange}
       />
-      <label class={off ? "button disabled" : "button"} for={`${idPrefix}-camera`}>
-        Take a photo
+      <label class={off ? "button disabled" : "button"} for={`${idPrefix}-files`}>
+        {busy ? "Uploading…" : "Add photos"}
+        {name && <span class="visually-hidden"> of {name}</span>}
       </label>
       <input
         id={`${idPrefix}-camera`}
@@ -86,6 +85,10 @@ function PhotoInputs({ name, idPrefix, disabled }: { name: string; idPrefix: str
         disabled={off}
         onChange={onChange}
       />
+      <label class={off ? "button disabled" : "button"} for={`${idPrefix}-camera`}>
+        Take a photo
+        {name && <span class="visually-hidden"> of {name}</span>}
+      </label>
     </div>
   );
 }
