@@ -8,7 +8,14 @@ import type { EmbeddedBroker } from "../mqtt/embedded-broker.ts";
 import { PresenceTracker } from "../mqtt/presence.ts";
 import { MqttPublisher } from "../mqtt/publisher.ts";
 import { type ModelInfo, Topics } from "../mqtt/topics.ts";
-import { defaultCalibrationPath, type ThresholdOverrides } from "../recognition/recognizer.ts";
+import { CaptureStore } from "../recognition/capture-store.ts";
+import { enrollPolicyFor } from "../recognition/enroll.ts";
+import {
+  calibrationFor,
+  defaultCalibrationPath,
+  sameStrangerThresholds,
+  type ThresholdOverrides,
+} from "../recognition/recognizer.ts";
 import { loadSettings, type Settings } from "../settings/load.ts";
 import { HealthMonitor } from "../system/health.ts";
 import type { Logger } from "../system/logger.ts";
@@ -18,6 +25,8 @@ import { POINTER_FILE } from "../training/model-store.ts";
 import { FaceClassifierClient } from "../vision/face-classifier/client.ts";
 import { type VisionConfig, WEIGHTS_DIR } from "../vision/factory.ts";
 import { VisionClient } from "../vision/worker/vision-client.ts";
+import { CaptureRecorder } from "../web/capture-recorder.ts";
+import { WebOutput } from "../web/web-output.ts";
 import { PipelineBus } from "./bus.ts";
 import { CameraPipeline } from "./camera-pipeline.ts";
 import { cameraOptionsFor, missingLocalSource } from "./camera-source.ts";
@@ -98,6 +107,8 @@ export class Daemon {
   #storeWatcher: GalleryWatcher | null = null;
   #classifier: FaceClassifierClient | null = null;
   #watchdog: WatchdogPetter | null = null;
+  #recorder: CaptureRecorder | null = null;
+  #web: WebOutput | null = null;
   #statsTimer: NodeJS.Timeout | null = null;
   #stopping: Promise<void> | null = null;
 
@@ -110,6 +121,11 @@ export class Daemon {
       logger: options.logger.child({ part: "sd_notify" }),
     });
     this.#vision = new VisionClient(visionConfigOf(options.settings));
+  }
+
+  /** The web page's URL once it listens (`web.enabled`), else null. */
+  get webUrl(): string | null {
+    return this.#web?.url ?? null;
   }
 
   /** The embedded broker's URL, or null when `mqtt.url` is used. */
@@ -161,6 +177,7 @@ export class Daemon {
     else this.#log.info({ ...model, people: model.people.length }, "gallery loaded");
 
     await this.#startMqtt(model);
+    await this.#startWeb();
     await this.#startCameras();
 
     this.#watcher = new GalleryWatcher(s.gallery, () => this.reload("gallery file changed"), this.#log);
@@ -251,6 +268,7 @@ export class Daemon {
     await this.#watcher?.stop();
     await this.#storeWatcher?.stop();
     await this.#commands?.stop();
+    await this.#web?.stop();
     // Cameras first: ffmpeg children reaped, open tracks end with `left` while MQTT is still up, and each
     // camera's retained status says `offline` (so its status listener goes only after the camera stopped).
     await Promise.all(
@@ -259,6 +277,8 @@ export class Daemon {
       ),
     );
     for (const off of this.#unsubscribe.splice(0)) off();
+    // After the cameras: the decisions of tracks they ended are still kept.
+    await this.#recorder?.stop();
     await this.#presence?.stop();
     await this.#discovery?.stop();
     await this.#bridge?.stop();
@@ -342,6 +362,7 @@ export class Daemon {
           minFacePx: s.recognition.min_face_px,
           detectEveryN: camera.detect_every_n,
           cropFaces: s.snapshots.enabled,
+          keepBestFaces: s.captures.enabled,
           classifier: this.#classifier ?? undefined,
         });
         this.#health.addCamera(name, camera.stall_timeout_s);
@@ -361,6 +382,50 @@ export class Daemon {
         });
       }
     }
+  }
+
+  /**
+   * Captures (the best face of each decided visit) and the web page, both listeners on the bus like MQTT. They
+   * start before the cameras, so the first camera states and decisions reach them.
+   */
+  async #startWeb(): Promise<void> {
+    const s = this.#settings;
+    const log = this.#log.child({ part: "web" });
+    const vision = this.#vision;
+    const calibration = calibrationFor(defaultCalibrationPath(WEIGHTS_DIR), vision.embedderId);
+    const store = s.captures.enabled ? new CaptureStore(s.captures.dir) : null;
+    if (store) {
+      this.#recorder = new CaptureRecorder({
+        bus: this.bus,
+        store,
+        analyzer: vision,
+        embedderId: () => vision.embedderId,
+        max: s.captures.max,
+        retentionDays: s.captures.retention_days,
+        logger: log,
+      });
+      this.#recorder.start();
+    }
+    if (!s.web.enabled) return;
+    this.#web = new WebOutput({
+      bus: this.bus,
+      web: s.web,
+      cameras: Object.keys(s.cameras),
+      recorder: this.#recorder,
+      groupThresholds: () => sameStrangerThresholds(calibration, vision.embedderId, thresholdsOf(s)),
+      logger: log,
+      teacher: {
+        galleryPath: s.gallery,
+        embedder: () => ({ embedderId: vision.embedderId, dim: vision.embedderDim }),
+        analyzer: vision,
+        enrollPolicy: () => enrollPolicyFor(calibration),
+        captures: store,
+        snapshotsDir: s.snapshots.dir,
+        reload: (trigger) => this.reload(trigger),
+        modelSource: () => this.#recognition?.model?.source ?? null,
+      },
+    });
+    await this.#web.start();
   }
 
   #statusLine(): string {
