@@ -16,7 +16,8 @@ export function ago(iso: string | null, now: number): string {
   if (!iso) return "never";
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return iso;
-  let value = (t - now) / 1000;
+  // the page's clock ticks slowly: a moment that is just past may look a little ahead of it
+  let value = Math.min(0, (t - now) / 1000);
   for (const [unit, size] of STEPS) {
     if (Math.abs(value) < size) return relative.format(Math.round(value), unit);
     value /= size;
