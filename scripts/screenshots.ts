@@ -89,13 +89,21 @@ async function lfwMedia(): Promise<Media> {
 
 /** Blurs every face the page shows (camera views, face crops): for photos we may not redistribute. */
 async function blurFaces(page: Page): Promise<void> {
-  await page.addStyleTag({ content: ".camera-frame img, img.face { filter: blur(7px) saturate(0.6); }" });
+  await page.addStyleTag({
+    content:
+      ".camera-frame img { filter: blur(18px) saturate(0.5); } img.face { filter: blur(8px) saturate(0.5); }",
+  });
 }
 
 async function settle(page: Page): Promise<void> {
-  // every image on screen loaded (lazy ones scrolled into view by the full-page capture are not needed)
-  await page.waitForFunction(() =>
-    [...document.images].every((img) => img.complete && (img.naturalWidth > 0 || img.loading === "lazy")),
+  // a camera's first frame is there (an MJPEG stream never "completes"), and every face crop loaded
+  await page.waitForFunction(
+    () =>
+      [...document.images].every((img) =>
+        img.dataset.camera ? img.naturalWidth > 0 : img.complete || img.loading === "lazy",
+      ),
+    undefined,
+    { timeout: 60_000 },
   );
   await page.waitForTimeout(500);
 }
@@ -151,7 +159,7 @@ async function main(): Promise<void> {
       },
     ];
     for (const shot of shots) {
-      const browser = await launchChromium(shot.options);
+      const browser = await launchChromium({ ...shot.options, bypassCSP: media.blur });
       try {
         const page = await browser.context.newPage();
         await page.goto(base);

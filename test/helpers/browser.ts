@@ -33,6 +33,8 @@ export interface BrowserOptions {
   colorScheme?: "light" | "dark";
   /** A phone: touch, mobile viewport meta honoured, this pixel ratio. */
   phone?: { deviceScaleFactor: number };
+  /** Lets a script add styles the page's Content-Security-Policy forbids (screenshots that blur faces). */
+  bypassCSP?: boolean;
 }
 
 export interface Browser {
@@ -52,6 +54,7 @@ export async function launchChromium(options: BrowserOptions = {}): Promise<Brow
     viewport: options.viewport ?? { width: 1280, height: 900 },
     colorScheme: options.colorScheme ?? "light",
     reducedMotion: "reduce",
+    bypassCSP: options.bypassCSP ?? false,
     ...(options.phone
       ? { isMobile: true, hasTouch: true, deviceScaleFactor: options.phone.deviceScaleFactor }
       : {}),

@@ -149,9 +149,9 @@ function PersonCard({ person, now }: { person: Person; now: number }) {
       <div class="person-body">
         <h3 id={`${slug}-name`}>{person.name}</h3>
         <p class="muted">
-          <span title="face templates: whole face / upper face for masked matching">
+          <span title="face templates: whole face, upper face (masked matching), faces said not to be them">
             {person.templates} {person.templates === 1 ? "template" : "templates"} · {person.masked_templates}{" "}
-            masked
+            masked{person.negatives ? ` · ${person.negatives} not them` : ""}
           </span>{" "}
           · seen{" "}
           <time dateTime={person.last_seen ?? undefined} title={fullTime(person.last_seen)}>

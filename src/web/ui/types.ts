@@ -10,6 +10,8 @@ export interface Person {
   /** Upper-face templates (masked matching). */
   masked_templates: number;
   last_seen: string | null;
+  /** Faces a person said are not this one ("not this person"). */
+  negatives?: number;
   /** URL of the face of the person's newest capture, if any. */
   thumbnail?: string | null;
 }
