@@ -101,6 +101,7 @@ describe("web page in chromium: teach and correct facegate by clicking", { skip 
   let browser: Browser;
   let page: Page;
   let base: string;
+  let uploadPhoto: string;
   const started = Date.now();
   const pageErrors: string[] = [];
 
@@ -119,6 +120,8 @@ describe("web page in chromium: teach and correct facegate by clicking", { skip 
     ]);
     writeGallery(join(dir, "gallery"), gallery);
     const scenario: Scenario = await prepareScenario(rows, gallery);
+    // a photo of the newcomer the cameras never show, for the page's "Add photos"
+    uploadPhoto = rows.find((r) => r.identity === NEWCOMER && r.role === "enroll" && !r.masked)?.path ?? "";
     const [door, garden] = await Promise.all([
       makeVideo({
         out: join(dir, "door.mp4"),
@@ -262,6 +265,35 @@ describe("web page in chromium: teach and correct facegate by clicking", { skip 
       doorVisits().some((e) => e.type === "unknown"),
       "the look-alike is a stranger again",
     );
+    assert.deepEqual(pageErrors, [], "no script error in the page");
+  });
+
+  it("adds a photo to a person, renames and removes them, all by clicking", async () => {
+    const people = page.locator("#people");
+    const card = () =>
+      people.locator("article.person").filter({ has: page.getByRole("heading", { name: NEW_NAME }) });
+    const before = Number((/(\d+) templates?/.exec((await card().textContent()) ?? "") ?? [])[1]);
+    assert.ok(before >= 1, "the person's template count is shown");
+    await card().getByLabel(`Add photos of ${NEW_NAME}`).setInputFiles(uploadPhoto);
+    await page.getByText(`Added 1 photo to ${NEW_NAME}.`).waitFor();
+    await card()
+      .getByText(`${before + 1} templates`)
+      .waitFor();
+
+    await card().getByRole("button", { name: "Rename" }).click();
+    await page.getByLabel(`New name for ${NEW_NAME}`).fill("Bill");
+    await page.getByLabel(`New name for ${NEW_NAME}`).press("Enter");
+    const bill = people
+      .locator("article.person")
+      .filter({ has: page.getByRole("heading", { name: "Bill" }) });
+    await bill.waitFor();
+    await bill.getByRole("button", { name: "Remove" }).click();
+    await bill.getByRole("button", { name: "Remove Bill" }).click();
+    await bill.waitFor({ state: "detached" });
+    const names = ((await (await page.request.get(`${base}api/people`)).json()) as { name: string }[]).map(
+      (p) => p.name,
+    );
+    assert.deepEqual(names, [ENROLLED]);
     assert.deepEqual(pageErrors, [], "no script error in the page");
   });
 });
