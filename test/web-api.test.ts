@@ -204,6 +204,13 @@ describe("web API", { skip: HAVE_SHARED ? false : NO_SHARED }, () => {
       assert.equal(r.status, 404, url);
     }
     assert.equal((await call("GET", "/api/captures/..%2F..%2Fgallery/image")).status, 400);
+    // A visit decided twice (unknown, then named on better frames) keeps one capture, with the later decision.
+    const once = await rig.visit(lfw("Hans_Blix", 4), null, "door-twice");
+    const twice = await rig.visit(lfw("Hans_Blix", 4), "Condoleezza", "door-twice");
+    assert.equal(twice.id, once.id);
+    assert.deepEqual([twice.name, twice.decided_name], ["Condoleezza", "Condoleezza"]);
+    assert.equal(rig.store.list().filter((c) => c.track_id === "door-twice").length, 1);
+    assert.equal((await call("DELETE", `/api/captures/${once.id}`)).status, 204);
     const spare = await rig.visit(lfw("Hans_Blix", 2));
     assert.equal((await call("DELETE", `/api/captures/${spare.id}`)).status, 204);
     assert.equal((await call("GET", `/api/captures/${spare.id}/image`)).status, 404);

@@ -40,7 +40,7 @@ export interface WebRig {
   web: WebOutput;
   logs: () => string;
   /** A real photo's largest face decided as a visit on camera `door`: the recorder keeps it; resolves the capture. */
-  visit(photo: string, name?: string | null): Promise<Capture>;
+  visit(photo: string, name?: string | null, trackId?: string): Promise<Capture>;
   /** What the reloaded matcher says about a photo's largest face (null: nobody enrolled). */
   whoIs(photo: string): Promise<MatchResult | null>;
   stop(): Promise<void>;
@@ -129,7 +129,7 @@ export async function startRig(options: RigOptions = {}): Promise<WebRig> {
     store,
     web,
     logs: lines,
-    async visit(photo, name = null) {
+    async visit(photo, name = null, trackId = undefined) {
       const { face, image } = await largestFace(vision, photo, false);
       const f = face as AnalyzedFace;
       const best: BestFace = {
@@ -146,7 +146,7 @@ export async function startRig(options: RigOptions = {}): Promise<WebRig> {
         name,
         score: 0.5,
         masked: f.masked,
-        track_id: `door-${++track}`,
+        track_id: trackId ?? `door-${++track}`,
         camera: "door",
         box: f.box.map(Math.round) as FaceEvent["box"],
         first_seen: now.toISOString(),

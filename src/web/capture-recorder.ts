@@ -41,6 +41,8 @@ export class CaptureRecorder extends EventEmitter<{ saved: [Capture] }> {
   #off: (() => void) | null = null;
   #queue: Promise<void> = Promise.resolve();
   #pending = 0;
+  /** Live tracks that already have a capture: a later decision of the same visit updates it. */
+  readonly #byTrack = new Map<string, string>();
 
   constructor(private readonly options: CaptureRecorderOptions) {
     super();
@@ -70,7 +72,14 @@ export class CaptureRecorder extends EventEmitter<{ saved: [Capture] }> {
   }
 
   #onFace({ event, best }: FaceEventMessage): void {
-    if (event.type === "left" || !best) return;
+    if (event.type === "left") {
+      // After the saves queued so far (the visit's own decision among them).
+      this.#queue = this.#queue.then(() => {
+        this.#byTrack.delete(event.track_id);
+      });
+      return;
+    }
+    if (!best) return;
     if (this.#pending >= MAX_PENDING) {
       this.options.logger.warn(
         { camera: event.camera, track: event.track_id },
@@ -89,6 +98,20 @@ export class CaptureRecorder extends EventEmitter<{ saved: [Capture] }> {
 
   async #save({ event, best }: Required<Pick<FaceEventMessage, "event" | "best">>): Promise<void> {
     const { store, max, retentionDays } = this.options;
+    const existing = this.#byTrack.get(event.track_id);
+    if (existing) {
+      // The same visit decided again (e.g. unknown, then named on better frames): one capture per visit. What a
+      // person said about it (assign, reject) is kept.
+      const updated = store.update(existing, (c) => {
+        c.decided_name = event.name;
+        c.score = event.score;
+        if (!c.assigned && !c.rejected.includes(event.name ?? "")) c.name = event.name;
+      });
+      if (updated) {
+        this.emit("saved", updated);
+        return;
+      }
+    }
     const upper = best.upperEmbedding ?? (await this.#upperFaceOf(best.crop, best.embedding));
     const jpeg = await encodeJpeg(best.crop, 88);
     const time = new Date(event.timestamp);
@@ -110,6 +133,7 @@ export class CaptureRecorder extends EventEmitter<{ saved: [Capture] }> {
       upper,
     };
     store.save(capture, jpeg);
+    this.#byTrack.set(event.track_id, capture.id);
     store.prune(max, retentionDays);
     this.emit("saved", capture);
   }

@@ -58,8 +58,9 @@ export async function buildWebServer(options: WebServerOptions): Promise<Fastify
     bodyLimit: BODY_LIMIT,
     // Percent-encoded Unicode names are long in the URL (up to 12 bytes a character); the schema limits them.
     routerOptions: { maxParamLength: 2000 },
-    // Behind a reverse proxy the client's address (for the failed-login limit) is in X-Forwarded-For.
-    trustProxy: true,
+    // Behind a reverse proxy on this machine the client's address (for the failed-login limit) is in
+    // X-Forwarded-For; from anywhere else that header is the client's word, and ignored.
+    trustProxy: "loopback",
   });
   app.setErrorHandler(errorHandler(options.logger));
   app.setNotFoundHandler((request, reply) => {

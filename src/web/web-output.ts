@@ -73,6 +73,11 @@ export class WebOutput {
     return this.#url;
   }
 
+  /** Long-lived responses open now: event streams and MJPEG streams. */
+  get openStreams(): { events: number; mjpeg: number } {
+    return { events: this.#ctx.events.clients, mjpeg: this.#ctx.streams.size };
+  }
+
   /** The server (for tests that use `inject`). */
   get app(): FastifyInstance | null {
     return this.#app;
