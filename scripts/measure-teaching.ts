@@ -13,7 +13,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { readManifest } from "../src/evaluation/manifest.ts";
-import type { FaceEvent } from "../src/mqtt/topics.ts";
+import type { FaceEvent } from "../src/events/types.ts";
 import { VisionClient } from "../src/vision/worker/vision-client.ts";
 import { DaemonProcess, writeSettings } from "../test/daemon-support.ts";
 import { makeVideo, type VideoSegment } from "../test/helpers/video.ts";

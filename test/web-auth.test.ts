@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { InjectOptions } from "fastify";
-import type { FaceEvent } from "../src/mqtt/topics.ts";
+import type { FaceEvent } from "../src/events/types.ts";
 import { parseSettings, SettingsError } from "../src/settings/index.ts";
 import { VisionClient } from "../src/vision/worker/vision-client.ts";
 import { HAVE_MODELS } from "./helpers/cli.ts";

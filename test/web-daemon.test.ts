@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { after, describe, it } from "node:test";
-import type { FaceEvent } from "../src/mqtt/topics.ts";
+import type { FaceEvent } from "../src/events/types.ts";
 import { readGalleryFile } from "../src/recognition/gallery-file.ts";
 import { buildMatcher, calibrationFor, defaultCalibrationPath } from "../src/recognition/recognizer.ts";
 import { WEIGHTS_DIR } from "../src/vision/factory.ts";

@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { FaceEvent } from "../src/mqtt/topics.ts";
+import type { FaceEvent } from "../src/events/types.ts";
 import { type BestFace, PipelineBus } from "../src/pipeline/bus.ts";
 import { RecognitionState } from "../src/pipeline/recognition-state.ts";
 import { cropFace } from "../src/pipeline/snapshot.ts";

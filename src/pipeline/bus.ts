@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { CaptureStatus } from "../capture/types.ts";
-import type { CameraStats, FaceEvent, ModelInfo } from "../mqtt/topics.ts";
+import type { CameraStats, FaceEvent, ModelInfo } from "../events/types.ts";
 import type { Box, RgbImage } from "../vision/types.ts";
 
 /** The best face a visit gave (see best-face.ts): what a capture keeps. */

@@ -20,27 +20,38 @@ export function groupCaptures(captures: readonly Capture[], thresholds: Threshol
       sim[i * n + j] = s;
       sim[j * n + i] = s;
     }
-  // Clusters as member lists; linkage = mean of the members' pairwise margins over their own threshold.
-  const clusters: number[][] = captures.map((_, i) => [i]);
+  // Average linkage kept up to date as clusters merge (Lance–Williams): link(a∪b, c) is the size-weighted mean of
+  // link(a, c) and link(b, c), so each merge costs one row instead of recomputing every pair of members.
+  const members: number[][] = captures.map((_, i) => [i]);
+  const link = Float32Array.from(sim);
+  const alive = new Array<boolean>(n).fill(true);
   for (;;) {
-    let best = -1;
+    let best = 0;
     let bestA = -1;
     let bestB = -1;
-    for (let a = 0; a < clusters.length; a++)
-      for (let b = a + 1; b < clusters.length; b++) {
-        let sum = 0;
-        for (const i of clusters[a]) for (const j of clusters[b]) sum += sim[i * n + j];
-        const mean = sum / (clusters[a].length * clusters[b].length);
-        if (mean > best) {
-          best = mean;
+    for (let a = 0; a < n; a++) {
+      if (!alive[a]) continue;
+      for (let b = a + 1; b < n; b++)
+        if (alive[b] && link[a * n + b] >= best) {
+          best = link[a * n + b];
           bestA = a;
           bestB = b;
         }
-      }
-    if (bestA < 0 || best < 0) break;
-    clusters[bestA].push(...clusters[bestB]);
-    clusters.splice(bestB, 1);
+    }
+    if (bestA < 0) break;
+    const sa = members[bestA].length;
+    const sb = members[bestB].length;
+    for (let c = 0; c < n; c++) {
+      if (!alive[c] || c === bestA || c === bestB) continue;
+      const merged = (sa * link[bestA * n + c] + sb * link[bestB * n + c]) / (sa + sb);
+      link[bestA * n + c] = merged;
+      link[c * n + bestA] = merged;
+    }
+    members[bestA].push(...members[bestB]);
+    members[bestB] = [];
+    alive[bestB] = false;
   }
+  const clusters = members.filter((m) => m.length > 0);
   const groups = new Map<string, string>();
   for (const members of clusters) {
     const oldest = members.reduce((a, b) => (captures[b].time < captures[a].time ? b : a));
@@ -58,4 +69,22 @@ function similarity(a: Capture, b: Capture, thresholds: Thresholds): number {
   if (!a.masked && !b.masked) return cosine(a.embedding, b.embedding) - thresholds.full;
   if (a.upper && b.upper) return cosine(a.upper, b.upper) - thresholds.upper;
   return -1;
+}
+
+/**
+ * The last grouping, reused while the unknown captures stay the same (the page asks often; the clustering is
+ * quadratic in the captures).
+ */
+export class CaptureGroupCache {
+  #key = "";
+  #groups = new Map<string, string>();
+
+  groups(captures: readonly Capture[], thresholds: Thresholds): Map<string, string> {
+    const key = `${thresholds.full},${thresholds.upper}:${captures.map((c) => c.id).join(",")}`;
+    if (key !== this.#key) {
+      this.#groups = groupCaptures(captures, thresholds);
+      this.#key = key;
+    }
+    return this.#groups;
+  }
 }

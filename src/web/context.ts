@@ -1,5 +1,6 @@
 import type { Thresholds } from "../recognition/matcher.ts";
 import type { WebAuth } from "./auth.ts";
+import type { CaptureGroupCache } from "./capture-groups.ts";
 import type { CaptureRecorder } from "./capture-recorder.ts";
 import type { EventStream } from "./event-stream.ts";
 import type { LiveView } from "./live-view.ts";
@@ -15,8 +16,9 @@ export interface WebContext {
   live: LiveView;
   events: EventStream;
   recorder: CaptureRecorder | null;
-  /** The calibrated 1-to-1 thresholds that group unknown captures of the same stranger. */
+  /** The thresholds that group unknown captures of the same stranger, and the last grouping. */
   groupThresholds: () => Thresholds;
+  groups: CaptureGroupCache;
   /** Last sighting per person since the daemon started (captures give older ones). */
   lastSeen: ReadonlyMap<string, string>;
   reload: (trigger: string) => Promise<boolean>;

@@ -1,6 +1,6 @@
 import sharp from "sharp";
 import type { CaptureStatus } from "../capture/types.ts";
-import type { CameraStats, FaceEvent } from "../mqtt/topics.ts";
+import type { CameraStats, FaceEvent } from "../events/types.ts";
 import type { FaceEventMessage, FrameMessage, PipelineBus } from "../pipeline/bus.ts";
 import type { Box, RgbImage } from "../vision/types.ts";
 

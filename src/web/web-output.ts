@@ -7,6 +7,7 @@ import type { Logger } from "../system/logger.ts";
 import { packageVersion } from "../system/version.ts";
 import { apiPlugin } from "./api.ts";
 import { WebAuth } from "./auth.ts";
+import { CaptureGroupCache } from "./capture-groups.ts";
 import type { CaptureRecorder } from "./capture-recorder.ts";
 import type { WebContext } from "./context.ts";
 import { EventStream } from "./event-stream.ts";
@@ -62,6 +63,7 @@ export class WebOutput {
       events: new EventStream(),
       recorder: options.recorder,
       groupThresholds: () => options.groupThresholds() ?? NO_GROUPING,
+      groups: new CaptureGroupCache(),
       lastSeen: this.#lastSeen,
       reload: options.teacher.reload,
       streams: new Set(),

@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
 import type { Capture } from "../../recognition/capture-store.ts";
-import { groupCaptures } from "../capture-groups.ts";
 import { urlOf, type WebContext } from "../context.ts";
 import { HttpError } from "../http-error.ts";
 import { captureIdParams, nameBody, noQuery, personName } from "../schemas.ts";
@@ -50,7 +49,7 @@ export function registerCaptureRoutes(app: FastifyInstance, ctx: WebContext): vo
       const { unknown, name, camera, limit } = request.query;
       const all = ctx.teacher.captures?.list() ?? [];
       const unknowns = all.filter((c) => c.name === null);
-      const groups = groupCaptures(unknowns, ctx.groupThresholds());
+      const groups = ctx.groups.groups(unknowns, ctx.groupThresholds());
       const wanted = name === undefined ? null : checkedName(name);
       return all
         .filter((c) => !(unknown === "1" || unknown === "true") || c.name === null)
