@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
-import type { FaceEvent } from "../src/mqtt/topics.ts";
+import type { FaceEvent } from "../src/events/types.ts";
 import { Matcher } from "../src/recognition/matcher.ts";
 import { VisionClient } from "../src/vision/worker/vision-client.ts";
 import {
