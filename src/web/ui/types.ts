@@ -1,6 +1,7 @@
 /**
- * What the page reads from the server (issue #11's `/api/*` contract). The page's own copy: the UI is built
- * for the browser and must not import Node-side modules; the shapes are the API's, not new ones.
+ * What the page reads from the server (issue #11's `/api/*` contract). The JSON shapes of the API are written
+ * out here because their server-side owners import Node modules the browser build cannot load; the face event
+ * comes from its owner (`src/events`, plain types).
  */
 
 export interface Person {
@@ -46,17 +47,5 @@ export interface Session {
   password_required: boolean;
 }
 
-export type FaceEventType = "identified" | "unknown" | "left";
-
-/** One face event, the same payload as MQTT's `<prefix>/<camera>/event`. */
-export interface FaceEvent {
-  type: FaceEventType;
-  name: string | null;
-  score: number;
-  masked: boolean;
-  track_id: string;
-  camera: string;
-  box: [number, number, number, number];
-  first_seen: string;
-  timestamp: string;
-}
+/** One face event: the MQTT `<prefix>/<camera>/event` payload, which `api/events` carries as it is. */
+export type { FaceEvent } from "../../events/types.ts";
