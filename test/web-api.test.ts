@@ -88,6 +88,12 @@ describe("web API", { skip: HAVE_SHARED ? false : NO_SHARED }, () => {
     const notImage = await photo(Buffer.from("this is not an image"), "image/png");
     assert.equal(notImage.status, 422);
     assert.match(notImage.json.error ?? "", /not a readable image/);
+    const svg = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" width="800" height="600"><rect width="800" height="600"/></svg>',
+    );
+    const drawing = await photo(svg, "image/png");
+    assert.equal(drawing.status, 422);
+    assert.match(drawing.json.error ?? "", /svg is not a photo format/);
     const blank = await sharp({ create: { width: 400, height: 300, channels: 3, background: "#789" } })
       .png()
       .toBuffer();

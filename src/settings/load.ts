@@ -107,12 +107,7 @@ export function parseSettings(raw: unknown, options: ParseOptions = {}): Setting
     fail("mqtt.password_file: give either mqtt.password or mqtt.password_file, not both");
   }
   if (mqtt.password_file !== undefined) {
-    try {
-      mqtt.password = readFileSync(mqtt.password_file, "utf8").replace(/\r?\n$/, "");
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? String(error);
-      fail(`mqtt.password_file: cannot read ${mqtt.password_file} (${code})`);
-    }
+    mqtt.password = readSecretFile(mqtt.password_file, "mqtt.password_file", fail);
   } else if (mqtt.password === undefined) {
     const fromEnv = (options.env ?? process.env)[PASSWORD_ENV];
     if (fromEnv) mqtt.password = fromEnv;
@@ -136,12 +131,7 @@ function resolveWebPassword(
   fail: (problem: string) => never,
 ): void {
   if (web.password_file !== undefined) {
-    try {
-      web.password = readFileSync(web.password_file, "utf8").replace(/\r?\n$/, "");
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? String(error);
-      fail(`web.password_file: cannot read ${web.password_file} (${code})`);
-    }
+    web.password = readSecretFile(web.password_file, "web.password_file", fail);
     if (web.password === "") fail(`web.password_file: ${web.password_file} is empty`);
   } else if (env[WEB_PASSWORD_ENV]) {
     web.password = env[WEB_PASSWORD_ENV];
@@ -151,5 +141,15 @@ function resolveWebPassword(
       `web.host: ${web.host} can be reached from the network, so the page needs a password: set web.password_file ` +
         `or ${WEB_PASSWORD_ENV} (or listen on web.host: 127.0.0.1)`,
     );
+  }
+}
+
+/** A password file's content without its final newline; a file that cannot be read is a settings error. */
+function readSecretFile(path: string, key: string, fail: (problem: string) => never): string {
+  try {
+    return readFileSync(path, "utf8").replace(/\r?\n$/, "");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    return fail(`${key}: cannot read ${path} (${code})`);
   }
 }

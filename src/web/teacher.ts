@@ -1,3 +1,4 @@
+import sharp from "sharp";
 import type { Capture, CaptureStore } from "../recognition/capture-store.ts";
 import { addPhoto, type EnrollPolicy } from "../recognition/enroll.ts";
 import { forgetOnDisk } from "../recognition/forget.ts";
@@ -48,6 +49,24 @@ export interface PersonSummary {
   enrolled_at: string;
 }
 
+/** Raster formats a camera or phone makes; anything else (SVG: a document that draws) is refused unread. */
+const PHOTO_FORMATS = new Set(["jpeg", "png", "webp", "gif", "tiff", "avif", "heif"]);
+
+/** Looks at the header only: what the bytes are, whatever the Content-Type said. */
+async function refuseNonPhotos(bytes: Buffer): Promise<void> {
+  let format: string | undefined;
+  try {
+    ({ format } = await sharp(bytes, { limitInputPixels: false }).metadata());
+  } catch {
+    throw new HttpError(422, "photo refused: not a readable image");
+  }
+  if (!format || !PHOTO_FORMATS.has(format))
+    throw new HttpError(
+      422,
+      `photo refused: ${format ?? "unknown"} is not a photo format (JPEG or PNG expected)`,
+    );
+}
+
 /** A name from the URL or a body, checked (the route schema did too) and in NFC, as the gallery keeps names. */
 export function checkedName(name: string): string {
   const problem = personNameProblem(name);
@@ -87,6 +106,7 @@ export class Teacher {
 
   async addPhoto(name: string, bytes: Buffer): Promise<PersonSummary & { masked: boolean }> {
     this.#requireGallery();
+    await refuseNonPhotos(bytes);
     let analysis: AnalysisResult;
     try {
       analysis = await this.options.analyzer.analyzeEncoded(bytes, { withUpper: true, maxFaces: 4 });
