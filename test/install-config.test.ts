@@ -34,7 +34,8 @@ const nameOf = (location: string) =>
 describe("install without our warnings (npm 10 and 11)", () => {
   it("our postinstall fetches the models and prepare builds", () => {
     assert.equal(pkg.scripts.postinstall, "node scripts/fetch-models.mjs");
-    assert.match(pkg.scripts.prepare, /^tsc -p tsconfig\.json$/);
+    assert.equal(pkg.scripts.prepare, "npm run build");
+    assert.match(pkg.scripts.build, /^tsc -p tsconfig\.json && node scripts\/build-ui\.mjs$/);
   });
 
   it("npm 11: allowScripts decides for every dependency with an install script; onnxruntime-node is denied", () => {
