@@ -107,7 +107,10 @@ export class WebOutput {
     const address = app.server.address() as AddressInfo;
     const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
     this.#url = `http://${host}:${address.port}${web.base_path}/`;
-    logger.info({ url: this.#url, password: web.password !== undefined }, "web page and API listening");
+    logger.info(
+      { url: this.#url, login: web.password !== undefined ? "password" : "none (loopback only)" },
+      "web page and API listening",
+    );
     return true;
   }
 
