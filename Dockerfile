@@ -28,10 +28,12 @@ COPY src/ ./src/
 COPY config/ ./config/
 COPY weights/ ./weights/
 # npm ci installs the dependencies (dev ones included: the TypeScript compiler), its postinstall fetches the
-# sha256-pinned models into models/ and prepare compiles dist/. Then node_modules is installed again, production
-# only, for the target's CPU (npm's names: x64, arm64; 32-bit ARM is refused: onnxruntime has no build for it).
+# sha256-pinned models into models/ and prepare compiles dist/ (the web page into dist/ui with esbuild). Then
+# node_modules is installed again, production only, for the target's CPU (npm's names: x64, arm64; 32-bit ARM is
+# refused: onnxruntime has no build for it).
 RUN npm ci --no-audit --no-fund \
  && test -f dist/cli/index.js \
+ && test -f dist/ui/index.html \
  && test -f models/fr_feature.onnx \
  && case "${TARGETARCH:-native}" in \
       amd64) cpu=x64 ;; \
@@ -62,9 +64,8 @@ COPY --from=build /opt/facegate/weights/ ./weights/
 COPY --from=build /opt/facegate/scripts/ ./scripts/
 COPY --from=build /opt/facegate/config/ ./config/
 ENV NODE_ENV=production
-# Fewer glibc malloc arenas: the frame and tensor buffers of the camera, vision and libvips threads otherwise
-# fragment one arena per thread (8–17 MB less resident memory measured, no CPU cost).
-ENV MALLOC_ARENA_MAX=2
+# Memory, as deploy/facegate.service sets it: fewer glibc malloc arenas and a small V8 young generation.
+ENV MALLOC_ARENA_MAX=2 NODE_OPTIONS=--max-semi-space-size=2
 # Files facegate writes (gallery, models, snapshots) are private to its user, as under systemd.
 USER facegate
 VOLUME ["/var/lib/facegate"]

@@ -71,10 +71,13 @@ describe("Dockerfile", () => {
     assert.throws(() => cpuFor("arm"), /not arm/);
   });
 
-  test("the image runs with fewer malloc arenas, like the systemd unit", () => {
-    assert.ok(instructions.includes("ENV MALLOC_ARENA_MAX=2"));
+  test("the image runs with the systemd unit's memory settings", () => {
     const unit = readFileSync(join(REPO_ROOT, "deploy", "facegate.service"), "utf8");
-    assert.match(unit, /^Environment=MALLOC_ARENA_MAX=2$/m);
+    const unitEnv = [...unit.matchAll(/^Environment=(MALLOC_ARENA_MAX|NODE_OPTIONS)=(.*)$/gm)].map(
+      (m) => `${m[1]}=${m[2]}`,
+    );
+    assert.deepEqual(unitEnv, ["MALLOC_ARENA_MAX=2", "NODE_OPTIONS=--max-semi-space-size=2"]);
+    assert.ok(instructions.includes(`ENV ${unitEnv.join(" ")}`), "the same values in the image");
   });
 
   test("runs as an unprivileged user with the daemon as entry point", () => {

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { perComparisonRate, scoreAtExceedance, tailFromScores } from "../src/recognition/calibration.ts";
@@ -8,6 +7,7 @@ import { findOutliers } from "../src/recognition/enroll.ts";
 import { GalleryError } from "../src/recognition/errors.ts";
 import { Gallery } from "../src/recognition/gallery.ts";
 import {
+  GALLERY_VERSION,
   parseGallery,
   readGalleryFile,
   readGalleryFor,
@@ -15,6 +15,7 @@ import {
   writeGalleryFile,
 } from "../src/recognition/gallery-file.ts";
 import { Matcher } from "../src/recognition/matcher.ts";
+import { tempDir } from "./helpers/temp-dir.ts";
 
 const DIM = 8;
 function unit(...v: number[]): Float32Array {
@@ -46,7 +47,7 @@ function sampleGallery(): Gallery {
   return g;
 }
 
-const tmp = () => mkdtempSync(join(tmpdir(), "facegate-gallery-"));
+const tmp = () => tempDir("facegate-gallery-");
 
 test("gallery round trip keeps names, spaces and vectors exactly", () => {
   const g = sampleGallery();
@@ -69,7 +70,7 @@ test("truncated, foreign, edited and empty gallery files are refused with a clea
     ["foreign.json", JSON.stringify({ hello: "world" }), /not a facegate gallery/],
     ["edited.json", text.replace("Bob Smith", "Rob Smith"), /checksum/],
     ["empty.json", "", /empty/],
-    ["future.json", text.replace('"version":1', '"version":99'), /version 99/],
+    ["future.json", text.replace(`"version":${GALLERY_VERSION}`, '"version":99'), /version 99/],
   ];
   for (const [name, content, re] of cases) {
     const p = join(dir, name);

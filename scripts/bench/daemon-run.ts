@@ -111,6 +111,8 @@ export async function runDaemon(o: DaemonRunOptions): Promise<DaemonRunResult> {
       mqtt: { url: o.brokerUrl, topic_prefix: prefix, homeassistant: { enabled: false } },
       cameras: { [camera]: { source: o.video.path, width: 640, height: 480, loop: Boolean(o.loopUntil) } },
       stats_interval_s: 1,
+      // The page stays on (the default) but on a free port: other daemons may hold 8080 on a shared machine.
+      web: { port: 0 },
       log: { level: "info" },
       ...o.settings,
     }),

@@ -47,7 +47,7 @@ async function visionSide({ build, frames, width, height, detector, analyse }) {
 }
 
 async function tfjsSide({ build }) {
-  const { initTfjsBackend } = await built(build, "training/keras/tfjs-backend.js");
+  const { initTfjsBackend } = await built(build, "vision/tfjs/backend.js");
   await initTfjsBackend();
   parentPort.postMessage({ done: true });
 }
@@ -68,7 +68,7 @@ async function main() {
   shared.set(file);
   last = rssMb();
 
-  await built(build, "pipeline/daemon.js");
+  await built(build, "daemon/daemon.js");
   note("daemon code on the main thread (MQTT, settings, pipeline)");
 
   let sharpCacheMb = null;

@@ -53,6 +53,11 @@ const COMMANDS: Record<string, Command> = {
     usage: "",
     load: async () => (await import("./commands/forget.ts")).runForget,
   },
+  doctor: {
+    summary: "check a setup: models, ffmpeg, cameras, broker, gallery, folders, disk",
+    usage: "",
+    load: async () => (await import("./commands/doctor.ts")).runDoctor,
+  },
   models: {
     summary: "fetch or verify the model files",
     usage: "",

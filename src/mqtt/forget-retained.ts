@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { connectAsync, type IClientOptions, type MqttClient } from "mqtt";
 import type { MqttSettings } from "../settings/schema.ts";
-import { slug, Topics, topicMatches } from "./topics.ts";
+import { slug } from "../system/slug.ts";
+import { Topics, topicMatches } from "./topics.ts";
 
 /**
  * Clears what the broker retains about one person: their presence (`<prefix>/people/<slug>`), their Home

@@ -1,24 +1,26 @@
-export { brokerUrl, chooseBroker } from "./broker.ts";
+export {
+  type BrokerChoice,
+  type BrokerKind,
+  BrokerPortError,
+  connectionOptions,
+  probeBroker,
+  startBroker,
+} from "./broker.ts";
 export { type Command, CommandListener, type CommandName, parseCommand } from "./commands.ts";
 export { type DiscoveryOptions, HomeAssistantDiscovery } from "./discovery.ts";
-export { EmbeddedBroker } from "./embedded-broker.ts";
+export { EmbeddedBroker, PortInUseError } from "./embedded-broker.ts";
 export { Outbox } from "./outbox.ts";
 export { PresenceTracker } from "./presence.ts";
 export { MqttPublisher, type MqttPublisherOptions, type PublisherStats, redactUrl } from "./publisher.ts";
 export {
   type CameraState,
-  type CameraStats,
   type DaemonError,
-  type FaceEvent,
-  type FaceEventType,
   type LastIdentified,
   type MessageKind,
-  type ModelInfo,
   messages,
   type OutgoingMessage,
   type PayloadMap,
   type PresenceState,
-  slug,
   Topics,
   topicMatches,
 } from "./topics.ts";

@@ -1,12 +1,16 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { type LockOptions, withFileLock, withFileLockSync } from "../system/file-lock.ts";
 import { writeFileAtomic } from "../system/write-atomic.ts";
 import { GalleryError } from "./errors.ts";
-import { Gallery, type Person, type TemplateSpace } from "./gallery.ts";
+import { Gallery, type Person, type Template, type TemplateSpace } from "./gallery.ts";
+import { decodeVector, encodeVector } from "./vector-codec.ts";
 
 export const GALLERY_FORMAT = "facegate-gallery";
-export const GALLERY_VERSION = 1;
+/** 2 added `negatives` per person ("not this person"); version 1 files are read as having none. */
+export const GALLERY_VERSION = 2;
+const READABLE_VERSIONS = [1, 2];
 
 interface StoredTemplate {
   space: TemplateSpace;
@@ -22,20 +26,25 @@ interface StoredGallery {
   embedder: string;
   dim: number;
   saved_at: string;
-  people: { name: string; enrolled_at: string; templates: StoredTemplate[] }[];
+  people: { name: string; enrolled_at: string; templates: StoredTemplate[]; negatives?: StoredTemplate[] }[];
   /** sha256 of the JSON of every other field: catches a file edited or damaged without breaking its syntax. */
   checksum: string;
 }
 
-const encode = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64");
+const storeTemplate = (t: Template): StoredTemplate => ({
+  space: t.space,
+  source: t.source,
+  masked: t.masked,
+  vector: encodeVector(t.vector),
+});
 
-function decode(b64: string, dim: number, where: string): Float32Array {
-  const buf = Buffer.from(b64, "base64");
-  if (buf.length !== dim * 4)
-    throw new Error(`${where}: vector has ${buf.length / 4} values, expected ${dim}`);
-  const out = new Float32Array(dim);
-  for (let i = 0; i < dim; i++) out[i] = buf.readFloatLE(i * 4);
-  return out;
+function loadTemplates(stored: StoredTemplate[], dim: number, where: string): Template[] {
+  return stored.map((t, i) => ({
+    space: t.space,
+    source: t.source,
+    masked: t.masked,
+    vector: decodeVector(t.vector, dim, `${where} ${i}`),
+  }));
 }
 
 function checksumOf(body: Omit<StoredGallery, "checksum">): string {
@@ -54,12 +63,8 @@ export function serializeGallery(g: Gallery): string {
       return {
         name,
         enrolled_at: p.enrolledAt,
-        templates: p.templates.map((t) => ({
-          space: t.space,
-          source: t.source,
-          masked: t.masked,
-          vector: encode(t.vector),
-        })),
+        templates: p.templates.map(storeTemplate),
+        negatives: (p.negatives ?? []).map(storeTemplate),
       };
     }),
   };
@@ -79,10 +84,10 @@ export function parseGallery(text: string, path: string): Gallery {
       "is not a facegate gallery (no format marker); refusing to use or overwrite it",
     );
   }
-  if (raw.version !== GALLERY_VERSION) {
+  if (!READABLE_VERSIONS.includes(raw.version)) {
     throw new GalleryError(
       path,
-      `has format version ${raw.version}; this facegate reads version ${GALLERY_VERSION}`,
+      `has format version ${raw.version}; this facegate reads versions ${READABLE_VERSIONS.join(" and ")}`,
     );
   }
   const { checksum, ...body } = raw;
@@ -95,12 +100,8 @@ export function parseGallery(text: string, path: string): Gallery {
       gallery.put({
         name: p.name,
         enrolledAt: p.enrolled_at,
-        templates: p.templates.map((t, i) => ({
-          space: t.space,
-          source: t.source,
-          masked: t.masked,
-          vector: decode(t.vector, raw.dim, `${p.name} template ${i}`),
-        })),
+        templates: loadTemplates(p.templates, raw.dim, `${p.name} template`),
+        negatives: loadTemplates(p.negatives ?? [], raw.dim, `${p.name} negative`),
       });
     }
   } catch (err) {
@@ -147,4 +148,49 @@ export function writeGalleryFile(path: string, gallery: Gallery): void {
     writeFileAtomic(`${path}.prev`, previous);
   }
   writeFileAtomic(path, serializeGallery(gallery));
+}
+
+/** The lock every change of a gallery file takes (CLI and daemon alike): `<gallery>.lock`. */
+export function galleryLockPath(path: string): string {
+  return `${path}.lock`;
+}
+
+export interface GalleryIdentity {
+  embedderId: string;
+  dim: number;
+}
+
+/** Reads the file as it is now (or an empty gallery), lets `change` edit it and writes it back. */
+function readChangeWrite<T>(path: string, who: GalleryIdentity, change: (g: Gallery) => T): T {
+  const gallery = readGalleryFor(path, who.embedderId) ?? new Gallery(who.embedderId, who.dim);
+  const result = change(gallery);
+  writeGalleryFile(path, gallery);
+  return result;
+}
+
+/**
+ * The one way to change a gallery file: under its lock, re-read it, apply `change`, write it atomically. Two
+ * writers (a CLI `enroll` and an assign from the page) therefore never lose each other's people: the second
+ * applies its change to what the first wrote. `change` must be quick and synchronous (analyse photos before);
+ * when it throws, nothing is written.
+ */
+export function updateGalleryFile<T>(
+  path: string,
+  who: GalleryIdentity,
+  change: (g: Gallery) => T,
+  lock: LockOptions = {},
+): Promise<T> {
+  mkdirSync(dirname(path), { recursive: true });
+  return withFileLock(galleryLockPath(path), () => readChangeWrite(path, who, change), lock);
+}
+
+/** The same for synchronous command-line steps; never call it while this process awaits the async variant. */
+export function updateGalleryFileSync<T>(
+  path: string,
+  who: GalleryIdentity,
+  change: (g: Gallery) => T,
+  lock: LockOptions = {},
+): T {
+  mkdirSync(dirname(path), { recursive: true });
+  return withFileLockSync(galleryLockPath(path), () => readChangeWrite(path, who, change), lock);
 }

@@ -1,13 +1,13 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
-import { buildPerson, enrollPolicyFor, type PhotoFaces } from "../../recognition/enroll.ts";
-import { Gallery } from "../../recognition/gallery.ts";
-import { readGalleryFor, writeGalleryFile } from "../../recognition/gallery-file.ts";
+import { analyzeEnrollPhotos, buildPerson, enrollPolicyFor } from "../../recognition/enroll.ts";
+import { PeopleFolderError } from "../../recognition/errors.ts";
+import type { Person } from "../../recognition/gallery.ts";
+import { readGalleryFor, updateGalleryFile } from "../../recognition/gallery-file.ts";
+import { listPersonFolders, type PersonFolder } from "../../recognition/person-folders.ts";
 import { calibrationFor, defaultCalibrationPath } from "../../recognition/recognizer.ts";
 import { WEIGHTS_DIR } from "../../vision/factory.ts";
+import { walkImages } from "../../vision/image-files.ts";
 import { VisionClient } from "../../vision/worker/vision-client.ts";
 import { parseCommandArgs, requireOption, UsageError } from "../args.ts";
-import { walkImages } from "../inputs.ts";
 import { visionConfigFrom, visionFlags } from "../vision-options.ts";
 
 export const enrollUsage = `facegate enroll <dir> --gallery <path> [--only <name>]... [--json]
@@ -30,27 +30,18 @@ export async function runEnroll(argv: string[]): Promise<number> {
   await vision.start();
   try {
     // Refuse a damaged or foreign gallery before any work is done, and never overwrite it.
-    const gallery =
-      readGalleryFor(galleryPath, vision.embedderId) ?? new Gallery(vision.embedderId, vision.embedderDim);
+    readGalleryFor(galleryPath, vision.embedderId);
+    const enrolled: Person[] = [];
     const calibration = calibrationFor(defaultCalibrationPath(WEIGHTS_DIR), vision.embedderId);
     const policy = enrollPolicyFor(calibration);
     let failures = 0;
     const summary: object[] = [];
     for (const { name, dir } of people) {
       const files = [...walkImages(dir)];
-      const photos: PhotoFaces[] = [];
-      for (const file of files) {
-        try {
-          const r = await vision.analyzeEncoded(readFileSync(file), { withUpper: true, maxFaces: 4 });
-          photos.push({ file, faces: r.faces });
-        } catch (err) {
-          photos.push({ file, error: (err as Error).message });
-        }
-      }
-      const { person, outcomes } = buildPerson(name, photos, policy);
+      const { person, outcomes } = buildPerson(name, await analyzeEnrollPhotos(vision, files), policy);
       const used = outcomes.filter((o) => o.accepted);
       const rejected = outcomes.filter((o) => !o.accepted);
-      if (person) gallery.put(person);
+      if (person) enrolled.push(person);
       else failures++;
       summary.push({
         name,
@@ -63,29 +54,36 @@ export async function runEnroll(argv: string[]): Promise<number> {
       });
       if (!values.json) printPerson(name, files.length, used.length, person !== null, rejected);
     }
-    if (failures < people.length) writeGalleryFile(galleryPath, gallery);
+    // Merged into the gallery as it is now, under its lock: people the daemon's page added meanwhile stay.
+    const size =
+      enrolled.length > 0
+        ? await updateGalleryFile(
+            galleryPath,
+            { embedderId: vision.embedderId, dim: vision.embedderDim },
+            (gallery) => {
+              for (const person of enrolled) gallery.put(person);
+              return gallery.people.size;
+            },
+          )
+        : (readGalleryFor(galleryPath, vision.embedderId)?.people.size ?? 0);
     if (values.json) process.stdout.write(`${JSON.stringify({ gallery: galleryPath, people: summary })}\n`);
-    else console.log(`gallery ${galleryPath}: ${gallery.people.size} people (${vision.embedderId})`);
+    else console.log(`gallery ${galleryPath}: ${size} people (${vision.embedderId})`);
     return failures > 0 ? 1 : 0;
   } finally {
     await vision.stop();
   }
 }
 
-function listPeople(root: string, only?: string[]): { name: string; dir: string }[] {
-  let entries: import("node:fs").Dirent[];
+function listPeople(root: string, only?: string[]): PersonFolder[] {
+  let folders: PersonFolder[];
   try {
-    if (!statSync(root).isDirectory()) throw new UsageError(`${root} is not a folder`);
-    entries = readdirSync(root, { withFileTypes: true });
+    folders = listPersonFolders(root);
   } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`cannot read folder ${root} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    // A wrong people folder is a wrong command line here: exit 2 with the usage.
+    if (err instanceof PeopleFolderError) throw new UsageError(err.message);
+    throw err;
   }
-  const people = entries
-    .filter((e) => e.isDirectory() && !e.name.startsWith("."))
-    .map((e) => ({ name: e.name.normalize("NFC"), dir: join(root, e.name) }))
-    .filter((p) => !only || only.includes(p.name))
-    .sort((a, b) => a.name.localeCompare(b.name));
+  const people = folders.filter((p) => !only || only.includes(p.name));
   if (people.length === 0)
     throw new UsageError(`${root} holds no person folders (one folder per person expected)`);
   return people;

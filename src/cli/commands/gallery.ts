@@ -1,4 +1,4 @@
-import { readGalleryFile, writeGalleryFile } from "../../recognition/gallery-file.ts";
+import { readGalleryFile, updateGalleryFile } from "../../recognition/gallery-file.ts";
 import { parseCommandArgs, requireOption, UsageError } from "../args.ts";
 
 export const galleryUsage = `facegate gallery list|info|remove <name> --gallery <path> [--json]`;
@@ -44,15 +44,17 @@ export async function runGallery(argv: string[]): Promise<number> {
     }
     case "remove": {
       if (rest.length === 0) throw new UsageError("gallery remove needs a person's name");
-      let missing = 0;
-      for (const name of rest) {
-        if (gallery.remove(name.normalize("NFC"))) console.log(`removed ${name}`);
-        else {
-          console.error(`${name} is not in the gallery`);
-          missing++;
+      const missing = await updateGalleryFile(path, gallery, (current) => {
+        let n = 0;
+        for (const name of rest) {
+          if (current.remove(name.normalize("NFC"))) console.log(`removed ${name}`);
+          else {
+            console.error(`${name} is not in the gallery`);
+            n++;
+          }
         }
-      }
-      writeGalleryFile(path, gallery);
+        return n;
+      });
       return missing > 0 ? 1 : 0;
     }
     default:
