@@ -140,7 +140,14 @@ async function main(): Promise<void> {
     let footprint: FootprintResult | null = null;
     if (build.kind === "compiled") {
       log("memory per part …");
-      footprint = await measureFootprint({ build, frames, video: one.path, detector, workDir: work });
+      footprint = await measureFootprint({
+        build,
+        frames,
+        video: one.path,
+        detector,
+        workDir: work,
+        env: deployedEnv(ROOT),
+      });
     }
 
     // Enrollment through the real path, and our side's embeddings for the accuracy subset.

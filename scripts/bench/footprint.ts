@@ -25,6 +25,8 @@ export async function measureFootprint(o: {
   video: string;
   detector: string;
   workDir: string;
+  /** Environment on top of the bench's (the unit's, as the daemon runs). */
+  env: Record<string, string>;
 }): Promise<FootprintResult> {
   if (o.build.kind !== "compiled") throw new Error("the footprint is measured on the compiled build");
   const { width, height } = o.frames[0];
@@ -35,6 +37,7 @@ export async function measureFootprint(o: {
   const { stdout } = await promisify(execFile)(process.execPath, args, {
     maxBuffer: 2 ** 20,
     timeout: 180_000,
+    env: { ...process.env, ...o.env },
   });
   const last = stdout.trim().split("\n").pop() ?? "";
   return JSON.parse(last) as FootprintResult;
