@@ -1,5 +1,11 @@
 export { brokerUrl, chooseBroker } from "./broker.ts";
 export { type Command, CommandListener, type CommandName, parseCommand } from "./commands.ts";
+export {
+  type ConnectionSettings,
+  clientOptionsFrom,
+  type RetainedMessages,
+  readRetained,
+} from "./connection.ts";
 export { type DiscoveryOptions, HomeAssistantDiscovery } from "./discovery.ts";
 export { EmbeddedBroker } from "./embedded-broker.ts";
 export { Outbox } from "./outbox.ts";
@@ -11,6 +17,7 @@ export {
   type DaemonError,
   type FaceEvent,
   type FaceEventType,
+  type FleetApplied,
   type LastIdentified,
   type MessageKind,
   type ModelInfo,

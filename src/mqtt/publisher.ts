@@ -1,8 +1,8 @@
 import { EventEmitter } from "node:events";
-import { readFileSync } from "node:fs";
 import { connect, type IClientOptions, type MqttClient } from "mqtt";
 import type { MqttSettings } from "../settings/schema.ts";
 import type { Logger } from "../system/logger.ts";
+import { clientOptionsFrom } from "./connection.ts";
 import { Outbox } from "./outbox.ts";
 import {
   type FaceEvent,
@@ -99,24 +99,16 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> {
     if (loaded.error) logger.warn({ path: mqtt.outbox.path, error: loaded.error }, "outbox file ignored");
     else if (loaded.loaded > 0) logger.info({ messages: loaded.loaded }, "outbox restored from disk");
 
+    const base = clientOptionsFrom(mqtt);
     const clientOptions: IClientOptions = {
-      clientId: mqtt.client_id ?? `facegate_${Math.random().toString(16).slice(2, 10)}`,
-      username: mqtt.username,
-      password: mqtt.password,
-      clean: true,
+      ...base,
+      clientId: mqtt.client_id ?? base.clientId,
       reconnectPeriod: this.options.reconnectPeriodMs ?? 1000,
-      connectTimeout: 10_000,
       // facegate queues itself (bounded); mqtt.js's own offline queue is unbounded.
       queueQoSZero: false,
       resubscribe: false,
       will: { topic: topics.status(), payload: Buffer.from("offline"), qos: mqtt.qos, retain: true },
     };
-    if (mqtt.tls) {
-      clientOptions.ca = mqtt.tls.ca ? readFileSync(mqtt.tls.ca) : undefined;
-      clientOptions.cert = mqtt.tls.cert ? readFileSync(mqtt.tls.cert) : undefined;
-      clientOptions.key = mqtt.tls.key ? readFileSync(mqtt.tls.key) : undefined;
-      clientOptions.rejectUnauthorized = mqtt.tls.reject_unauthorized;
-    }
     logger.info(
       { url: redactUrl(this.options.url), username: mqtt.username, client_id: clientOptions.clientId },
       "connecting to MQTT broker",

@@ -1,4 +1,5 @@
 import type { CaptureState, CaptureStatus } from "../capture/types.ts";
+import type { ErrorTopic } from "../mqtt/error-topic.ts";
 import type { PresenceTracker } from "../mqtt/presence.ts";
 import type { MqttPublisher } from "../mqtt/publisher.ts";
 import { type CameraState, type CameraStats, messages } from "../mqtt/topics.ts";
@@ -10,6 +11,8 @@ export interface MqttBridgeOptions {
   bus: PipelineBus;
   publisher: MqttPublisher;
   presence: PresenceTracker;
+  /** `<prefix>/error`, shared with the other parts that report there. */
+  errors: ErrorTopic;
   logger: Logger;
   /** Publish JPEG crops on `<prefix>/<camera>/snapshot` (snapshots.enabled). */
   snapshots: boolean;
@@ -88,13 +91,10 @@ export class MqttBridge {
   }
 
   onReload(outcome: ReloadOutcome): void {
-    const { publisher } = this.options;
-    if (outcome.ok) publisher.publish(messages.model(publisher.topics, outcome.model));
-    publisher.publish(
-      messages.error(
-        publisher.topics,
-        outcome.ok ? "" : { source: "reload", message: outcome.error, timestamp: new Date().toISOString() },
-      ),
-    );
+    const { publisher, errors } = this.options;
+    if (outcome.ok) {
+      publisher.publish(messages.model(publisher.topics, outcome.model));
+      errors.clear("reload");
+    } else errors.report("reload", outcome.error);
   }
 }

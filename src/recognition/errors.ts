@@ -8,3 +8,14 @@ export class GalleryError extends Error {
     this.name = "GalleryError";
   }
 }
+
+/**
+ * A local change (enroll, gallery remove, forget, the web page) to a gallery that a fleet publisher manages:
+ * the next publish would overwrite it, so it is refused with where to make the change instead.
+ */
+export class GalleryManagedError extends GalleryError {
+  constructor(path: string, reason: string) {
+    super(path, reason);
+    this.name = "GalleryManagedError";
+  }
+}

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { buildPerson, enrollPolicyFor, type PhotoFaces } from "../../recognition/enroll.ts";
 import { Gallery } from "../../recognition/gallery.ts";
-import { readGalleryFor, writeGalleryFile } from "../../recognition/gallery-file.ts";
+import { assertLocallyWritable, readGalleryFor, writeGalleryFile } from "../../recognition/gallery-file.ts";
 import { calibrationFor, defaultCalibrationPath } from "../../recognition/recognizer.ts";
 import { WEIGHTS_DIR } from "../../vision/factory.ts";
 import { VisionClient } from "../../vision/worker/vision-client.ts";
@@ -25,6 +25,8 @@ export async function runEnroll(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError("give exactly one folder of person folders");
   const root = positionals[0];
   const people = listPeople(root, values.only);
+  // A door whose gallery comes from a fleet publisher says so before minutes of photo analysis, not after.
+  assertLocallyWritable(galleryPath);
 
   const vision = new VisionClient(visionConfigFrom(values));
   await vision.start();
