@@ -143,8 +143,17 @@ export async function publishGallery(options: PublishOptions): Promise<PublishRe
       warnings,
     };
   } finally {
-    await client.endAsync().catch(() => {});
+    await endClient(client);
   }
+}
+
+/**
+ * A clean goodbye when nothing is left in flight; otherwise (a publish the broker never completed) the socket is
+ * closed at once: mqtt.js would wait for that publish forever.
+ */
+async function endClient(client: MqttClient): Promise<void> {
+  const inFlight = Object.keys(client.outgoing).length > 0;
+  await client.endAsync(inFlight).catch(() => {});
 }
 
 /**
@@ -193,6 +202,7 @@ async function publishRetained(
 ): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   let onClose: () => void = () => {};
+  let onError: (err: Error) => void = () => {};
   const failed = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () => reject(new FleetPublishError(`no PUBACK from the broker within ${boundMs} ms`)),
@@ -204,7 +214,16 @@ async function publishRetained(
           "the broker closed the connection while publishing (message over its max_packet_size?)",
         ),
       );
+    // mosquitto 2.0 answers a message over message_size_limit with PUBACK reason 149, which MQTT 5 does not allow
+    // there: mqtt.js reports it as a client error and never completes the publish.
+    onError = (err) =>
+      reject(
+        new FleetPublishError(
+          `the broker refused the envelope (${err.message}): over its message_size_limit, or an ACL?`,
+        ),
+      );
     client.once("close", onClose);
+    client.once("error", onError);
   });
   try {
     await Promise.race([client.publishAsync(topic, text, { qos: 1, retain: true }), failed]);
@@ -214,5 +233,6 @@ async function publishRetained(
   } finally {
     clearTimeout(timer);
     client.off("close", onClose);
+    client.off("error", onError);
   }
 }
