@@ -4,7 +4,17 @@
  * size), each photo's vector its person's direction plus noise so that a person's templates resemble each other
  * the way real ones do.
  */
+import type { KeyObject } from "node:crypto";
+import { type ApplyOutcome, FleetApplier } from "../../src/fleet/applier.ts";
+import { FleetDoor } from "../../src/fleet/door.ts";
+import { ErrorTopic } from "../../src/mqtt/error-topic.ts";
+import { MqttPublisher } from "../../src/mqtt/publisher.ts";
+import { Topics } from "../../src/mqtt/topics.ts";
 import { Gallery, type Template } from "../../src/recognition/gallery.ts";
+import { readGalleryFor } from "../../src/recognition/gallery-file.ts";
+import { buildMatcher } from "../../src/recognition/recognizer.ts";
+import { parseSettings } from "../../src/settings/load.ts";
+import { createLogger, type Logger } from "../../src/system/logger.ts";
 import { mulberry32 } from "../../src/vision/mask/rng.ts";
 
 export const REAL_DIM = 512;
@@ -46,4 +56,69 @@ export function syntheticGallery(
     });
   }
   return g;
+}
+
+/**
+ * A door without cameras: the real fleet applier and door on a real MQTT connection, each with its own gallery
+ * file. Its reload does what the daemon's does with a gallery (read it through the gallery owner, build the
+ * matcher). Used by the bridge test and by scripts/fleet-bench.ts to run many doors in one process.
+ */
+export interface LightDoor {
+  prefix: string;
+  galleryPath: string;
+  publisher: MqttPublisher;
+  door: FleetDoor;
+  outcomes: ApplyOutcome[];
+  stop(): Promise<void>;
+}
+
+export async function startLightDoor(options: {
+  url: string;
+  prefix: string;
+  galleryPath: string;
+  publicKey: KeyObject;
+  embedder?: string;
+  topic?: string;
+  logger?: Logger;
+}): Promise<LightDoor> {
+  const embedder = options.embedder ?? "synthetic-embedder";
+  const topic = options.topic ?? "facegate/fleet/gallery";
+  const logger = options.logger ?? createLogger({ level: "silent" });
+  const mqtt = parseSettings(
+    { mqtt: { url: options.url, topic_prefix: options.prefix }, cameras: { door: { source: "/dev/null" } } },
+    { env: {} },
+  ).mqtt;
+  const publisher = new MqttPublisher({ url: options.url, mqtt, topics: new Topics(options.prefix), logger });
+  const outcomes: ApplyOutcome[] = [];
+  const door = new FleetDoor({
+    publisher,
+    errors: new ErrorTopic(publisher),
+    topic,
+    applier: new FleetApplier({
+      galleryPath: options.galleryPath,
+      publicKey: options.publicKey,
+      embedderId: embedder,
+      topic,
+    }),
+    reload: async () => {
+      const g = readGalleryFor(options.galleryPath, embedder);
+      if (g) buildMatcher(g, null, { full: 0.4, upper: 0.6 });
+      return true;
+    },
+    logger,
+    onOutcome: (o) => outcomes.push(o),
+  });
+  await publisher.start();
+  await door.start();
+  return {
+    prefix: options.prefix,
+    galleryPath: options.galleryPath,
+    publisher,
+    door,
+    outcomes,
+    async stop() {
+      await door.stop();
+      await publisher.stop();
+    },
+  };
 }
