@@ -98,6 +98,8 @@ export interface Received {
   topic: string;
   payload: string;
   retain: boolean;
+  /** Date.now() when it arrived. */
+  at: number;
 }
 
 /** A plain mqtt.js client that records everything it receives, with a way to wait for a condition. */
@@ -107,7 +109,7 @@ export class Collector {
 
   constructor(readonly client: MqttClient) {
     client.on("message", (topic, payload, packet) => {
-      this.messages.push({ topic, payload: payload.toString(), retain: packet.retain });
+      this.messages.push({ topic, payload: payload.toString(), retain: packet.retain, at: Date.now() });
       for (const wake of this.waiters.splice(0)) wake();
     });
   }
