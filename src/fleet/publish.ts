@@ -62,15 +62,22 @@ export function sealGallery(
   privateKey: KeyObject,
   vectors: "auto" | VectorEncoding = "auto",
 ): Sealed {
-  const attempt = (encoding: VectorEncoding): Sealed => {
-    // The door sets its own management stamp: the publisher's (if its gallery came from a fleet) is dropped.
-    const bytes = Buffer.from(serializeGallery(gallery, { vectors: encoding, managed: null }), "utf8");
+  // The door sets its own management stamp: the publisher's (if its gallery came from a fleet) is dropped.
+  const serialize = (encoding: VectorEncoding) =>
+    Buffer.from(serializeGallery(gallery, { vectors: encoding, managed: null }), "utf8");
+  const seal = (bytes: Buffer, encoding: VectorEncoding): Sealed => {
     const people = gallery.people.size;
     const { envelope, text } = sealEnvelope({ gallery: bytes, people, version, created }, privateKey);
     return { envelope, text, vectors: encoding, galleryBytes: bytes.length };
   };
-  let sealed = attempt(vectors === "i8" ? "i8" : "f32");
-  if (vectors === "auto" && Buffer.byteLength(sealed.text) > MAX_ENVELOPE_BYTES) sealed = attempt("i8");
+  let sealed: Sealed;
+  if (vectors === "auto") {
+    const f32 = serialize("f32");
+    // float32 in base64 hardly compresses (the envelope is ≈ 0.97 × the gallery): no need to gzip what cannot fit
+    sealed = f32.length > 1.25 * MAX_ENVELOPE_BYTES ? seal(serialize("i8"), "i8") : seal(f32, "f32");
+    if (sealed.vectors === "f32" && Buffer.byteLength(sealed.text) > MAX_ENVELOPE_BYTES)
+      sealed = seal(serialize("i8"), "i8");
+  } else sealed = seal(serialize(vectors), vectors);
   const size = Buffer.byteLength(sealed.text);
   if (size > MAX_ENVELOPE_BYTES)
     throw new FleetPublishError(

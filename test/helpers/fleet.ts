@@ -25,7 +25,9 @@ function gaussian(rng: () => number): number {
 }
 
 function normalised(v: Float32Array): Float32Array {
-  const n = Math.hypot(...v) || 1;
+  let n = 0;
+  for (const x of v) n += x * x;
+  n = Math.sqrt(n) || 1;
   return v.map((x) => x / n);
 }
 
