@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { endianness } from "node:os";
 import { dirname } from "node:path";
 import { writeFileAtomic } from "../system/write-atomic.ts";
 import { GalleryError, GalleryManagedError } from "./errors.ts";
@@ -56,25 +57,31 @@ function encodeI8(v: Float32Array): string {
   const buf = Buffer.alloc(4 + v.length);
   buf.writeFloatLE(max / 127, 0);
   const scale = buf.readFloatLE(0); // quantise with the scale exactly as it is stored
-  for (let i = 0; i < v.length; i++) {
-    const q = scale === 0 ? 0 : Math.round(v[i] / scale);
-    buf.writeInt8(Math.max(-127, Math.min(127, q)), 4 + i);
-  }
+  const q = new Int8Array(buf.buffer, buf.byteOffset + 4, v.length);
+  for (let i = 0; i < v.length; i++)
+    q[i] = scale === 0 ? 0 : Math.max(-127, Math.min(127, Math.round(v[i] / scale)));
   return buf.toString("base64");
 }
 
+/** Typed-array views read the host's byte order: only used where that is little-endian (x64, arm64). */
+const LITTLE_ENDIAN = endianness() === "LE";
+
 function decode(b64: string, dim: number, encoding: VectorEncoding, where: string): Float32Array {
   const buf = Buffer.from(b64, "base64");
-  const out = new Float32Array(dim);
   if (encoding === "i8") {
     if (buf.length !== 4 + dim)
       throw new Error(`${where}: vector has ${buf.length - 4} values, expected ${dim}`);
     const scale = buf.readFloatLE(0);
-    for (let i = 0; i < dim; i++) out[i] = buf.readInt8(4 + i) * scale;
+    const q = new Int8Array(buf.buffer, buf.byteOffset + 4, dim);
+    const out = new Float32Array(dim);
+    for (let i = 0; i < dim; i++) out[i] = q[i] * scale;
     return out;
   }
   if (buf.length !== dim * 4)
     throw new Error(`${where}: vector has ${buf.length / 4} values, expected ${dim}`);
+  // A copy into a fresh (aligned) buffer: Buffer.from may hand out a slice of its pool at any offset.
+  if (LITTLE_ENDIAN) return new Float32Array(new Uint8Array(buf).buffer);
+  const out = new Float32Array(dim);
   for (let i = 0; i < dim; i++) out[i] = buf.readFloatLE(i * 4);
   return out;
 }
