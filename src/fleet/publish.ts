@@ -44,6 +44,8 @@ export interface PublishReport {
   key: string;
   /** Whether the retained message was read back and is this envelope. */
   verified: boolean;
+  /** When the broker acknowledged the envelope (PUBACK), ISO time. */
+  acked_at: string;
   warnings: string[];
 }
 
@@ -113,6 +115,7 @@ export async function publishGallery(options: PublishOptions): Promise<PublishRe
     const version = nextVersion(previous, state?.last_version ?? null, now());
     const sealed = sealGallery(gallery, version, new Date(now()), privateKey, options.vectors);
     await publishRetained(client, topic, sealed.text, options.ackBoundMs ?? 60_000);
+    const ackedAt = new Date().toISOString();
     writePublisherState(statePath, {
       last_version: version,
       last_sha256: sealed.envelope.sha256,
@@ -147,6 +150,7 @@ export async function publishGallery(options: PublishOptions): Promise<PublishRe
       sha256: sealed.envelope.sha256,
       key: keyFingerprint(publicKey),
       verified,
+      acked_at: ackedAt,
       warnings,
     };
   } finally {
