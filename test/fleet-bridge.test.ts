@@ -1,17 +1,31 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { readPublicKey } from "../src/fleet/keys.ts";
 import { readGalleryFile, writeGalleryFile } from "../src/recognition/gallery-file.ts";
-import { jsonLines, runCli } from "./helpers/cli.ts";
+import { jsonLines, REPO_ROOT, runCli } from "./helpers/cli.ts";
 import { type LightDoor, startLightDoor, syntheticGallery } from "./helpers/fleet.ts";
 import { Collector, type Mosquitto, startMosquitto } from "./mqtt-support.ts";
 
 /**
+ * The bridge section of the example site broker (deploy/mosquitto/fleet-site.conf), pointed at the test's
+ * central broker; its TLS and credential lines are left out (the test brokers are plain and anonymous).
+ */
+function bridgeLines(centralPort: number): string[] {
+  const text = readFileSync(join(REPO_ROOT, "deploy", "mosquitto", "fleet-site.conf"), "utf8");
+  const lines = text.split("\n").map((l) => l.trim());
+  return lines
+    .slice(lines.findIndex((l) => l.startsWith("connection ")))
+    .filter((l) => l !== "" && !l.startsWith("#"))
+    .filter((l) => !/^(bridge_cafile|remote_username|remote_password) /.test(l))
+    .map((l) => (l.startsWith("address ") ? `address 127.0.0.1:${centralPort}` : l));
+}
+
+/**
  * Two sites, two real mosquitto brokers: the site broker bridges to the central one with the configuration the
- * README documents (`connection` / `address` / `topic … both`). The publisher talks to the central broker only;
+ * README documents (`connection` / `address` / `topic … both`, read from deploy/mosquitto/fleet-site.conf). The publisher talks to the central broker only;
  * the doors talk to their site broker only.
  */
 describe("fleet across a mosquitto bridge", () => {
@@ -30,14 +44,7 @@ describe("fleet across a mosquitto bridge", () => {
 
   test("a gallery published centrally reaches a door on the site broker, live and retained; reports come back", async () => {
     central = await startMosquitto();
-    site = await startMosquitto(false, [
-      "connection central",
-      `address 127.0.0.1:${central.port}`,
-      "remote_clientid site-a-bridge",
-      "cleansession true",
-      "topic facegate/fleet/# both 1",
-      "topic site-a/# out 1",
-    ]);
+    site = await startMosquitto(false, bridgeLines(central.port));
     const siteWatch = await Collector.connect(site.url, ["$SYS/broker/connection/+/state"]);
     collectors.push(siteWatch);
     await siteWatch.until(
