@@ -7,9 +7,10 @@
  * 1. Envelope size for 10 / 100 / 1,000 people, f32 and i8 vectors, and what `--vectors auto` picks.
  * 2. One door's work per envelope (verify, inflate, parse, write atomically, reload), in-process.
  * 3. Publish → applied with N light doors (the real FleetApplier + FleetDoor on their own MQTT connections and
- *    gallery files, in this one process): time from the broker's PUBACK to the publisher to each door's
- *    retained `<prefix>/fleet/applied` reaching a subscriber, median and max. One process does every door's
- *    checking and writing in turn, so this grows with N much faster than real doors (each on its own board).
+ *    gallery files, in this one process; `facegate fleet publish` in its own): time from the broker's PUBACK to
+ *    the publisher to each door's retained `<prefix>/fleet/applied` reaching a subscriber, median and max. One
+ *    process does every door's checking and writing in turn, so this grows with N much faster than real doors
+ *    (each on its own board) would.
  */
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -19,8 +20,9 @@ import { parseArgs } from "node:util";
 import { FleetApplier } from "../src/fleet/applier.ts";
 import { MAX_ENVELOPE_BYTES, sealEnvelope } from "../src/fleet/envelope.ts";
 import { generateFleetKeys, readPublicKey } from "../src/fleet/keys.ts";
-import { publishGallery, sealGallery } from "../src/fleet/publish.ts";
+import { sealGallery } from "../src/fleet/publish.ts";
 import { readGalleryFor, serializeGallery, writeGalleryFile } from "../src/recognition/gallery-file.ts";
+import { jsonLines, runCli } from "../test/helpers/cli.ts";
 import { type LightDoor, startLightDoor, syntheticGallery } from "../test/helpers/fleet.ts";
 import { Collector, startMosquitto } from "../test/mqtt-support.ts";
 import { percentile, round } from "./bench/stats.ts";
@@ -100,18 +102,17 @@ try {
             publicKey: fleetPub,
           }),
         );
-      const watch = await Collector.connect(broker.url, [
-        "facegate/fleet/gallery",
-        `bench${people}/+/fleet/applied`,
-      ]);
+      const watch = await Collector.connect(broker.url, [`bench${people}/+/fleet/applied`]);
       const samples: number[] = [];
       for (let r = 0; r < Number(values.repeats); r++) {
         writeGalleryFile(galleryPath, syntheticGallery(people, { seed: r + 1 }));
-        const report = await publishGallery({
-          galleryPath,
-          keyPath: join(keyDir, "fleet.key"),
-          url: broker.url,
-        });
+        // The publisher in its own process (the real CLI): its PUBACK time must not wait behind these doors' work.
+        const run = await runCli([
+          ...["fleet", "publish", "--gallery", galleryPath, "--key", join(keyDir, "fleet.key")],
+          ...["--mqtt-url", broker.url, "--json"],
+        ]);
+        if (run.code !== 0) throw new Error(`fleet publish: ${run.stderr}`);
+        const report = jsonLines(run.stdout)[0] as { version: number; acked_at: string };
         const isOurs = (payload: string) => JSON.parse(payload).version === report.version;
         await watch.until(
           `${n} doors applied`,
