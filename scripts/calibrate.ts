@@ -2,7 +2,7 @@
 // development identities (see src/evaluation/calibrate.ts for the recipe and the split).
 // Run: node --import tsx scripts/calibrate.ts [--manifest ../shared/data/lfw-dev/manifest.tsv] [--out <json>]
 import { UsageError } from "../src/cli/args.ts";
-import { runCalibrate } from "../src/evaluation/calibrate-command.ts";
+import { runCalibrate } from "../src/cli/commands/calibrate.ts";
 
 try {
   process.exitCode = await runCalibrate(process.argv.slice(2));

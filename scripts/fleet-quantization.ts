@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { buildEvalGallery, enrollPolicyFor } from "../src/evaluation/eval-gallery.ts";
 import { identifyRows } from "../src/evaluation/identify-rows.ts";
 import { loadAnalyses } from "../src/evaluation/load-analyses.ts";
-import { readManifestForCommand } from "../src/evaluation/manifest.ts";
+import { readManifest } from "../src/evaluation/manifest.ts";
 import { parseGallery, serializeGallery } from "../src/recognition/gallery-file.ts";
 import { buildMatcher, calibrationFor, defaultCalibrationPath } from "../src/recognition/recognizer.ts";
 import { WEIGHTS_DIR } from "../src/vision/factory.ts";
@@ -21,7 +21,7 @@ import { VisionClient } from "../src/vision/worker/vision-client.ts";
 const { values } = parseArgs({
   options: { manifest: { type: "string", default: "../shared/data/lfw-dev/manifest.tsv" } },
 });
-const rows = readManifestForCommand(values.manifest as string);
+const rows = readManifest(values.manifest as string);
 const vision = new VisionClient({});
 await vision.start();
 try {

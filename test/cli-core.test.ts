@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, test } from "node:test";
 import sharp from "sharp";
 import { HAVE_MODELS, HAVE_SHARED, jsonLines, NO_SHARED, runCli, SHARED_DATA } from "./helpers/cli.ts";
+import { tempDir } from "./helpers/temp-dir.ts";
 
 const skip = !HAVE_SHARED ? NO_SHARED : !HAVE_MODELS ? "models/ absent: run npm ci" : false;
 
@@ -41,7 +41,7 @@ function hugePngHeader(): Buffer {
 }
 
 describe("facegate enroll / identify / gallery on real photos", { skip }, () => {
-  const work = mkdtempSync(join(tmpdir(), "facegate-cli-"));
+  const work = tempDir("facegate-cli-");
   const people = join(work, "people");
   const gallery = join(work, "state", "gallery.json");
   const probes: { file: string; name: string }[] = [];

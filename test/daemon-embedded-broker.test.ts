@@ -1,20 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import type { FaceEvent } from "../src/mqtt/topics.ts";
-import { Daemon } from "../src/pipeline/daemon.ts";
+import { Daemon } from "../src/daemon/daemon.ts";
+import type { FaceEvent } from "../src/events/types.ts";
 import { parseSettings } from "../src/settings/load.ts";
-import {
-  ENROLLED,
-  enrollPeople,
-  lfwRows,
-  singleFacePhotos,
-  TEST_THRESHOLD,
-  writeGallery,
-} from "./daemon-support.ts";
-import { makeVideo, NO_SHARED_DATA, sharedDataDir, walkInOut } from "./helpers/video.ts";
+import { doorway, TEST_THRESHOLD, writeGallery } from "./daemon-support.ts";
+import { tempDir } from "./helpers/temp-dir.ts";
+import { NO_SHARED_DATA, sharedDataDir } from "./helpers/video.ts";
 import { Collector, freePort, memoryLogger } from "./mqtt-support.ts";
 
 const data = sharedDataDir();
@@ -26,24 +18,16 @@ const data = sharedDataDir();
  */
 describe("facegate run with the embedded broker", { skip: data ? false : NO_SHARED_DATA }, () => {
   it("serves events to a client of its own broker; a missing camera does not stop the others", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "facegate-embedded-"));
-    const rows = lfwRows(data as string);
-    const [galleries, [clinton]] = await Promise.all([
-      enrollPeople(
-        ENROLLED.slice(0, 2).map((name) => ({
-          name,
-          files: rows.filter((r) => r.identity === name && r.role === "enroll").map((r) => r.path),
-        })),
-      ),
-      singleFacePhotos([
-        rows.filter((r) => r.identity === "Bill_Clinton" && r.role === "probe").map((r) => r.path),
-      ]),
-    ]);
-    writeGallery(join(dir, "gallery"), galleries[1]);
-    const video = await makeVideo({
-      out: join(dir, "visit.mp4"),
-      segments: walkInOut([{ path: clinton }], { visibleS: 2.5, gapS: 2 }),
+    const dir = tempDir("facegate-embedded-");
+    const { galleries, video } = await doorway(data as string, {
+      dir,
+      enroll: 2,
+      visitors: [{ identity: "Bill_Clinton" }],
+      visibleS: 2.5,
+      gapS: 2,
+      video: "visit.mp4",
     });
+    writeGallery(join(dir, "gallery"), galleries[1]);
     const port = await freePort();
     const settings = parseSettings(
       {

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import sharp from "sharp";
-import type { FaceEvent, ModelInfo } from "../src/mqtt/topics.ts";
+import type { FaceEvent, ModelInfo } from "../src/events/types.ts";
 import { importKerasH5 } from "../src/training/keras/import-h5.ts";
 import { FaceClassifierClient } from "../src/vision/face-classifier/client.ts";
 import { DaemonProcess, lfwRows, singleFacePhotos, writeSettings } from "./daemon-support.ts";
+import { tempDir } from "./helpers/temp-dir.ts";
 import { makeVideo, NO_SHARED_DATA, sharedDataDir, walkInOut } from "./helpers/video.ts";
 import { Collector, type Mosquitto, startMosquitto } from "./mqtt-support.ts";
 
@@ -29,7 +29,7 @@ interface Expected {
  * face — a collapsed model — which makes the expected names exact: named at 0.5, unknown at 0.9.
  */
 describe("keras face classifier", { skip }, () => {
-  const dir = mkdtempSync(join(tmpdir(), "facegate-keras-"));
+  const dir = tempDir("facegate-keras-");
   const keras = KERAS as string;
   const expected = (
     skip ? { classes: [], models: {} } : JSON.parse(readFileSync(join(keras, "expected.json"), "utf8"))

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import type { FaceEvent, ModelInfo } from "../src/mqtt/topics.ts";
+import type { FaceEvent, ModelInfo } from "../src/events/types.ts";
+import { activateVersion, pointerPath, versionDir } from "../src/recognition/model-store.ts";
 import { writeFileAtomic } from "../src/system/write-atomic.ts";
-import { activateVersion, pointerPath, versionDir } from "../src/training/model-store.ts";
 import {
   DaemonProcess,
   lfwRows,
@@ -16,6 +15,7 @@ import {
   TEST_THRESHOLD,
   writeSettings,
 } from "./daemon-support.ts";
+import { tempDir } from "./helpers/temp-dir.ts";
 import { makeVideo, NO_SHARED_DATA, sharedDataDir, walkInOut } from "./helpers/video.ts";
 import { Collector, type Mosquitto, startMosquitto } from "./mqtt-support.ts";
 
@@ -56,7 +56,7 @@ function peopleDir(dir: string, people: Record<string, string[]>): string {
  * error retained on facegate/error); `facegate rollback` returns to the first version and he is unknown again.
  */
 describe("facegate run: model store hot reload", { skip: data ? false : NO_SHARED_DATA }, () => {
-  const dir = mkdtempSync(join(tmpdir(), "facegate-store-"));
+  const dir = tempDir("facegate-store-");
   let broker: Mosquitto | null = null;
   let collector: Collector | null = null;
   let daemon: DaemonProcess | null = null;

@@ -1,20 +1,17 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { CameraStats, FaceEvent } from "../src/mqtt/topics.ts";
+import type { CameraStats, FaceEvent } from "../src/events/types.ts";
 import {
   DaemonProcess,
+  doorway,
   ENROLLED,
-  enrollPeople,
-  lfwRows,
-  singleFacePhotos,
   TEST_THRESHOLD,
   writeGallery,
   writeSettings,
 } from "./daemon-support.ts";
-import { makeVideo, NO_SHARED_DATA, sharedDataDir, walkInOut } from "./helpers/video.ts";
+import { tempDir } from "./helpers/temp-dir.ts";
+import { NO_SHARED_DATA, sharedDataDir } from "./helpers/video.ts";
 import { Collector, type Mosquitto, startMosquitto } from "./mqtt-support.ts";
 
 const data = sharedDataDir();
@@ -25,46 +22,25 @@ const data = sharedDataDir();
  * one `left` per person, retained presence and status, `offline` on SIGTERM.
  */
 describe("facegate run: doorway video → MQTT events", { skip: data ? false : NO_SHARED_DATA }, () => {
-  const dir = mkdtempSync(join(tmpdir(), "facegate-daemon-"));
+  const dir = tempDir("facegate-daemon-");
   let broker: Mosquitto;
   let collector: Collector;
   let daemon: DaemonProcess;
 
   before(async () => {
-    const rows = lfwRows(data as string);
-    const photos = (identity: string | null, role: string, masked = false) =>
-      rows
-        .filter(
-          (r) => (identity === null || r.identity === identity) && r.role === role && r.masked === masked,
-        )
-        .map((r) => r.path);
-    const galleries = await enrollPeople(
-      ENROLLED.map((name) => ({
-        name,
-        files: rows.filter((r) => r.identity === name && r.role === "enroll").map((r) => r.path),
-      })),
-    );
-    writeGallery(join(dir, "gallery"), galleries[2]);
-    const [gul, clinton, stranger, rice, gulMasked] = await singleFacePhotos([
-      photos("Abdullah_Gul", "probe"),
-      photos("Bill_Clinton", "probe"),
-      photos(null, "unknown").slice(0, 20),
-      photos("Condoleezza_Rice", "probe"),
-      photos("Abdullah_Gul", "probe", true),
-    ]);
-    const video = await makeVideo({
-      out: join(dir, "walk.mp4"),
-      segments: walkInOut(
-        [
-          { path: gul, label: "Abdullah_Gul" },
-          { path: clinton, label: "Bill_Clinton" },
-          { path: stranger, label: "stranger" },
-          { path: rice, label: "Condoleezza_Rice" },
-          { path: gulMasked, label: "Abdullah_Gul (masked)" },
-        ],
-        { visibleS: 2.5, gapS: 1.2 },
-      ),
+    const { galleries, video } = await doorway(data as string, {
+      dir,
+      visitors: [
+        { identity: "Abdullah_Gul", masked: false, label: "Abdullah_Gul" },
+        { identity: "Bill_Clinton", masked: false, label: "Bill_Clinton" },
+        { identity: null, masked: false, label: "stranger" },
+        { identity: "Condoleezza_Rice", masked: false, label: "Condoleezza_Rice" },
+        { identity: "Abdullah_Gul", masked: true, label: "Abdullah_Gul (masked)" },
+      ],
+      visibleS: 2.5,
+      gapS: 1.2,
     });
+    writeGallery(join(dir, "gallery"), galleries[2]);
     broker = await startMosquitto();
     collector = await Collector.connect(broker.url, ["facegate/#"]);
     const config = join(dir, "facegate.yaml");

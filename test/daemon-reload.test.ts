@@ -1,21 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import type { FaceEvent } from "../src/mqtt/topics.ts";
+import type { FaceEvent } from "../src/events/types.ts";
 import { serializeGallery } from "../src/recognition/gallery-file.ts";
-import {
-  DaemonProcess,
-  ENROLLED,
-  enrollPeople,
-  lfwRows,
-  singleFacePhotos,
-  TEST_THRESHOLD,
-  writeGallery,
-  writeSettings,
-} from "./daemon-support.ts";
-import { makeVideo, NO_SHARED_DATA, sharedDataDir, walkInOut } from "./helpers/video.ts";
+import { DaemonProcess, doorway, TEST_THRESHOLD, writeGallery, writeSettings } from "./daemon-support.ts";
+import { tempDir } from "./helpers/temp-dir.ts";
+import { NO_SHARED_DATA, sharedDataDir } from "./helpers/video.ts";
 import { Collector, type Mosquitto, startMosquitto } from "./mqtt-support.ts";
 
 const data = sharedDataDir();
@@ -26,7 +17,7 @@ const data = sharedDataDir();
  * the broker's last will says `offline`.
  */
 describe("facegate run: gallery reload", { skip: data ? false : NO_SHARED_DATA }, () => {
-  const dir = mkdtempSync(join(tmpdir(), "facegate-reload-"));
+  const dir = tempDir("facegate-reload-");
   let broker: Mosquitto | null = null;
   let collector: Collector | null = null;
   let daemon: DaemonProcess | null = null;
@@ -38,26 +29,19 @@ describe("facegate run: gallery reload", { skip: data ? false : NO_SHARED_DATA }
   });
 
   it("names the next person with a replaced gallery, keeps it when the replacement is damaged", async () => {
-    const rows = lfwRows(data as string);
-    const galleries = await enrollPeople(
-      ENROLLED.slice(0, 2).map((name) => ({
-        name,
-        files: rows.filter((r) => r.identity === name && r.role === "enroll").map((r) => r.path),
-      })),
-    );
-    const [clinton] = await singleFacePhotos([
-      rows.filter((r) => r.identity === "Bill_Clinton" && r.role === "probe" && !r.masked).map((r) => r.path),
-    ]);
+    const clinton = { identity: "Bill_Clinton", masked: false };
+    const { galleries, video } = await doorway(data as string, {
+      dir,
+      enroll: 2,
+      visitors: [clinton, clinton, clinton],
+      visibleS: 2.5,
+      gapS: 3,
+      video: "visits.mp4",
+      leadingGap: false,
+    });
     const gallery = join(dir, "state", "gallery");
     mkdirSync(join(dir, "state"));
     writeGallery(gallery, galleries[0]); // Abdullah_Gul only: Bill_Clinton is a stranger at first
-    const video = await makeVideo({
-      out: join(dir, "visits.mp4"),
-      segments: walkInOut([{ path: clinton }, { path: clinton }, { path: clinton }], {
-        visibleS: 2.5,
-        gapS: 3,
-      }).slice(1),
-    });
     broker = await startMosquitto();
     const c = await Collector.connect(broker.url, ["facegate/#"]);
     collector = c;

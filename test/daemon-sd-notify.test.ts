@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { DaemonProcess, NotifyReceiver, writeSettings } from "./daemon-support.ts";
+import { tempDir } from "./helpers/temp-dir.ts";
 import { makeTestPattern } from "./helpers/video.ts";
 import { freePort, until } from "./mqtt-support.ts";
 
@@ -13,7 +12,7 @@ import { freePort, until } from "./mqtt-support.ts";
  * pattern stands in for the camera and nobody is enrolled (a fresh install).
  */
 describe("facegate run under systemd (sd_notify)", () => {
-  const dir = mkdtempSync(join(tmpdir(), "facegate-notify-"));
+  const dir = tempDir("facegate-notify-");
   const receiver = new NotifyReceiver(join(dir, "notify.sock"));
   let daemon: DaemonProcess | null = null;
 

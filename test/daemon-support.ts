@@ -14,6 +14,7 @@ import { Gallery, type Person } from "../src/recognition/gallery.ts";
 import { serializeGallery } from "../src/recognition/gallery-file.ts";
 import { writeFileAtomic } from "../src/system/write-atomic.ts";
 import { VisionClient } from "../src/vision/worker/vision-client.ts";
+import { type MadeVideo, makeVideo, walkInOut } from "./helpers/video.ts";
 
 export const ROOT = join(fileURLToPath(import.meta.url), "..", "..");
 
@@ -103,6 +104,70 @@ export async function singleFacePhotos(candidates: string[][]): Promise<string[]
   } finally {
     await vision.stop();
   }
+}
+
+/** Someone who walks past the camera: an lfw-dev identity's `probe` photo, or a stranger's (`unknown` role). */
+export interface Visitor {
+  /** null: a stranger (one of the first 20 `unknown` photos). */
+  identity: string | null;
+  /** Only masked (true) or only unmasked (false) photos; omitted: either. */
+  masked?: boolean;
+  /** The timeline's label. */
+  label?: string;
+}
+
+export interface DoorwayOptions {
+  /** Temporary folder of the test: the video is written there. */
+  dir: string;
+  /** How many of ENROLLED to enroll (default all). */
+  enroll?: number;
+  visitors: Visitor[];
+  visibleS: number;
+  gapS: number;
+  /** Video file name in `dir` (default walk.mp4). */
+  video?: string;
+  /** false: the first visitor is there from the first frame (no gap before them). */
+  leadingGap?: boolean;
+}
+
+export interface Doorway {
+  /** galleries[i] holds the first i + 1 people of ENROLLED (not written: each test puts them where it wants). */
+  galleries: Gallery[];
+  /** The single-face photo chosen for each visitor. */
+  photos: string[];
+  video: MadeVideo;
+}
+
+/**
+ * The daemon tests' doorway: people enrolled through the real enrollment path, and a video in which the
+ * visitors walk past one after another (a single-face photo each, so no extra faces make extra tracks).
+ */
+export async function doorway(dataDir: string, o: DoorwayOptions): Promise<Doorway> {
+  const rows = lfwRows(dataDir);
+  const candidates = (v: Visitor) => {
+    const fits = rows.filter(
+      (r) =>
+        (v.identity === null ? r.role === "unknown" : r.identity === v.identity && r.role === "probe") &&
+        (v.masked === undefined || r.masked === v.masked),
+    );
+    return (v.identity === null ? fits.slice(0, 20) : fits).map((r) => r.path);
+  };
+  const galleries = await enrollPeople(
+    ENROLLED.slice(0, o.enroll ?? ENROLLED.length).map((name) => ({
+      name,
+      files: rows.filter((r) => r.identity === name && r.role === "enroll").map((r) => r.path),
+    })),
+  );
+  const photos = await singleFacePhotos(o.visitors.map(candidates));
+  const segments = walkInOut(
+    o.visitors.map((v, i) => ({ path: photos[i], label: v.label })),
+    { visibleS: o.visibleS, gapS: o.gapS },
+  );
+  const video = await makeVideo({
+    out: join(o.dir, o.video ?? "walk.mp4"),
+    segments: o.leadingGap === false ? segments.slice(1) : segments,
+  });
+  return { galleries, photos, video };
 }
 
 export function writeGallery(path: string, gallery: Gallery): void {

@@ -1,21 +1,18 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { FaceEvent } from "../src/mqtt/topics.ts";
+import type { FaceEvent } from "../src/events/types.ts";
 import {
   DaemonProcess,
+  doorway,
   ENROLLED,
-  enrollPeople,
-  lfwRows,
-  singleFacePhotos,
   TEST_THRESHOLD,
   writeGallery,
   writeSettings,
 } from "./daemon-support.ts";
 import { envNumber, sleep } from "./fault-support.ts";
-import { makeVideo, NO_SHARED_DATA, sharedDataDir, walkInOut } from "./helpers/video.ts";
+import { tempDir } from "./helpers/temp-dir.ts";
+import { NO_SHARED_DATA, sharedDataDir } from "./helpers/video.ts";
 import { Collector, type Mosquitto, startMosquitto, until } from "./mqtt-support.ts";
 
 const data = sharedDataDir();
@@ -29,7 +26,7 @@ const data = sharedDataDir();
  */
 describe("broker down: events wait in the outbox", { skip: data ? false : NO_SHARED_DATA }, () => {
   const outageS = envNumber("FACEGATE_OUTAGE_S", 15);
-  const dir = mkdtempSync(join(tmpdir(), "facegate-fault-broker-"));
+  const dir = tempDir("facegate-fault-broker-");
   const daemons: DaemonProcess[] = [];
   const brokers: Mosquitto[] = [];
   const collectors: Collector[] = [];
@@ -37,29 +34,15 @@ describe("broker down: events wait in the outbox", { skip: data ? false : NO_SHA
   let gallery = "";
 
   before(async () => {
-    const rows = lfwRows(data as string);
-    const galleries = await enrollPeople(
-      ENROLLED.map((name) => ({
-        name,
-        files: rows.filter((r) => r.identity === name && r.role === "enroll").map((r) => r.path),
-      })),
-    );
+    const made = await doorway(data as string, {
+      dir,
+      visitors: ENROLLED.map((identity) => ({ identity, masked: false })),
+      visibleS: 2,
+      gapS: 1.2,
+    });
     gallery = join(dir, "gallery");
-    writeGallery(gallery, galleries[2]);
-    const probes = await singleFacePhotos(
-      ENROLLED.map((name) =>
-        rows.filter((r) => r.identity === name && r.role === "probe" && !r.masked).map((r) => r.path),
-      ),
-    );
-    video = (
-      await makeVideo({
-        out: join(dir, "walk.mp4"),
-        segments: walkInOut(
-          probes.map((path) => ({ path })),
-          { visibleS: 2, gapS: 1.2 },
-        ),
-      })
-    ).path;
+    writeGallery(gallery, made.galleries[2]);
+    video = made.video.path;
   });
 
   after(async () => {

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, renameSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { renameSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import type { CameraStats } from "../src/mqtt/topics.ts";
+import type { CameraStats } from "../src/events/types.ts";
 import { DaemonProcess, writeSettings } from "./daemon-support.ts";
 import {
   childrenNamed,
@@ -16,6 +15,7 @@ import {
   rssBytes,
   sleep,
 } from "./fault-support.ts";
+import { tempDir } from "./helpers/temp-dir.ts";
 import { makeTestPattern } from "./helpers/video.ts";
 import { Collector, type Mosquitto, startMosquitto, until } from "./mqtt-support.ts";
 
@@ -30,7 +30,7 @@ import { Collector, type Mosquitto, startMosquitto, until } from "./mqtt-support
 describe("camera faults: ffmpeg killed, stalled, source vanished", {
   skip: HAVE_PROC ? false : NO_PROC,
 }, () => {
-  const dir = mkdtempSync(join(tmpdir(), "facegate-fault-camera-"));
+  const dir = tempDir("facegate-fault-camera-");
   let broker: Mosquitto | null = null;
   let collector: Collector | null = null;
   let daemon: DaemonProcess | null = null;

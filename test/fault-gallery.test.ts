@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Gallery } from "../src/recognition/gallery.ts";
@@ -8,6 +7,7 @@ import { serializeGallery } from "../src/recognition/gallery-file.ts";
 import { VisionClient } from "../src/vision/worker/vision-client.ts";
 import { DaemonProcess, writeSettings } from "./daemon-support.ts";
 import { HAVE_MODELS, runCli } from "./helpers/cli.ts";
+import { tempDir } from "./helpers/temp-dir.ts";
 import { makeTestImage, makeTestPattern } from "./helpers/video.ts";
 import { Collector, type Mosquitto, startMosquitto, until } from "./mqtt-support.ts";
 
@@ -35,7 +35,7 @@ function syntheticGallery(embedderId: string, dim: number, names: string[]): str
 describe("damaged gallery files and SIGHUP", {
   skip: HAVE_MODELS ? false : "models/ are not fetched",
 }, () => {
-  const dir = mkdtempSync(join(tmpdir(), "facegate-fault-gallery-"));
+  const dir = tempDir("facegate-fault-gallery-");
   let embedderId = "";
   let dim = 0;
   let good = "";

@@ -1,16 +1,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { describe, it } from "node:test";
 import { readGalleryFile } from "../src/recognition/gallery-file.ts";
@@ -19,9 +10,10 @@ import {
   listVersions,
   readActiveMetadata,
   readPointer,
-} from "../src/training/model-store.ts";
+} from "../src/recognition/model-store.ts";
 import { envNumber } from "./fault-support.ts";
 import { HAVE_MODELS, REPO_ROOT } from "./helpers/cli.ts";
+import { tempDir } from "./helpers/temp-dir.ts";
 import { NO_SHARED_DATA, sharedDataDir } from "./helpers/video.ts";
 
 const data = sharedDataDir();
@@ -109,7 +101,7 @@ const randomDelay = (fullMs: number) => Math.round(fullMs * (0.3 + Math.random()
  * documented exit and the store pointer unchanged.
  */
 describe("power cut during enroll and train", { skip }, () => {
-  const dir = mkdtempSync(join(tmpdir(), "facegate-fault-power-"));
+  const dir = tempDir("facegate-fault-power-");
 
   it(`enroll killed ${ENROLL_CUTS} times at random points: the gallery is always a complete version`, async (t) => {
     const people = peopleFolder(dir);

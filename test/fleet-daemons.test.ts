@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import type { FaceEvent, FleetApplied } from "../src/mqtt/topics.ts";
+import type { FaceEvent } from "../src/events/types.ts";
+import type { FleetApplied } from "../src/mqtt/topics.ts";
 import { writeGalleryFile } from "../src/recognition/gallery-file.ts";
 import {
   DaemonProcess,

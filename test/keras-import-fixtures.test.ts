@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import { importKerasH5 } from "../src/training/keras/import-h5.ts";
 import { readNpy } from "../src/training/keras/npy.ts";
-import { fileSystemLoader } from "../src/training/keras/tfjs-fs-io.ts";
+import { fileSystemLoader } from "../src/vision/tfjs/fs-io.ts";
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../shared/fixtures/keras");
 const EXPECTED = path.join(FIXTURES, "expected.json");

@@ -10,7 +10,7 @@ import h5wasm from "h5wasm/node";
 import { loadKerasH5 } from "../src/training/keras/convert.ts";
 import { KerasImportError, UnsupportedLayerError } from "../src/training/keras/errors.ts";
 import { importKerasH5 } from "../src/training/keras/import-h5.ts";
-import { fileSystemLoader } from "../src/training/keras/tfjs-fs-io.ts";
+import { fileSystemLoader } from "../src/vision/tfjs/fs-io.ts";
 
 type Weights = Record<string, { shape: number[]; values: Float32Array }>;
 

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { messages, Outbox, Topics } from "../src/mqtt/index.ts";
+import { tempDir } from "./helpers/temp-dir.ts";
 
 const topics = new Topics("facegate");
 const event = (i: number) =>
@@ -21,7 +21,7 @@ const event = (i: number) =>
 
 describe("Outbox", () => {
   it("survives a restart through its file, written atomically", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "facegate-outbox-"));
+    const dir = tempDir("facegate-outbox-");
     const path = join(dir, "outbox.json");
     const first = new Outbox(10, path);
     first.push(event(1));
@@ -49,7 +49,7 @@ describe("Outbox", () => {
   });
 
   it("ignores a corrupt file and says so", () => {
-    const dir = mkdtempSync(join(tmpdir(), "facegate-outbox-"));
+    const dir = tempDir("facegate-outbox-");
     const path = join(dir, "outbox.json");
     writeFileSync(path, "{half a fi");
     const outbox = new Outbox(10, path);

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type FaceEvent, MqttPublisher, messages, Topics } from "../src/mqtt/index.ts";
+import type { FaceEvent } from "../src/events/types.ts";
+import { MqttPublisher, messages, Topics } from "../src/mqtt/index.ts";
+import { tempDir } from "./helpers/temp-dir.ts";
 import {
   Collector,
   type Mosquitto,
@@ -77,7 +78,7 @@ describe("MqttPublisher against a real mosquitto", () => {
   });
 
   it("leaves a retained offline (last will) when the process is killed", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "facegate-lwt-"));
+    const dir = tempDir("facegate-lwt-");
     const script = join(dir, "child.mts");
     const src = resolve("src/mqtt/index.ts");
     const support = resolve("test/mqtt-support.ts");
@@ -160,7 +161,7 @@ describe("outbox while the broker is down", () => {
 
   it("drops the oldest when the bound is hit and counts them", async () => {
     const broker = await startMosquitto(true);
-    const dir = mkdtempSync(join(tmpdir(), "facegate-outbox-"));
+    const dir = tempDir("facegate-outbox-");
     const { publisher } = await connectedPublisher(broker.url, {
       outbox: { max_messages: 5, path: join(dir, "outbox.json") },
     });

@@ -4,15 +4,15 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { connectAsync, type IClientOptions, type MqttClient } from "mqtt";
 import { parseSettings } from "../src/settings/load.ts";
 import type { MqttSettings } from "../src/settings/schema.ts";
 import { createLogger, type Logger } from "../src/system/logger.ts";
+import { tempDir } from "./helpers/temp-dir.ts";
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -43,7 +43,7 @@ async function waitForPort(port: number, child: ChildProcess): Promise<void> {
 
 export class Mosquitto {
   private child: ChildProcess | null = null;
-  readonly dir = mkdtempSync(join(tmpdir(), "facegate-mosquitto-"));
+  readonly dir = tempDir("facegate-mosquitto-");
   stderr = "";
 
   constructor(

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { CaptureStats, CaptureStatus, Frame, FrameSource } from "../src/capture/types.ts";
-import type { FaceEvent } from "../src/mqtt/topics.ts";
+import type { FaceEvent } from "../src/events/types.ts";
 import { PipelineBus } from "../src/pipeline/bus.ts";
 import { CameraPipeline, type FrameAnalyzer } from "../src/pipeline/camera-pipeline.ts";
 import { Gallery } from "../src/recognition/gallery.ts";

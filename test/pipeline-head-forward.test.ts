@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { compileHead } from "../src/pipeline/head-forward.ts";
+import { compileHead } from "../src/recognition/head-forward.ts";
 import { buildHead } from "../src/training/head.ts";
-import { initTfjsBackend } from "../src/training/keras/tfjs-backend.ts";
 import { seededRng } from "../src/training/rng.ts";
+import { initTfjsBackend } from "../src/vision/tfjs/backend.ts";
 
 /** The daemon's plain-JS head gives TF.js' softmax for the head facegate trains (BatchNorm with real statistics). */
 it("compileHead matches TF.js predict on a trained-shape head", async (t) => {

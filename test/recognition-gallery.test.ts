@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { perComparisonRate, scoreAtExceedance, tailFromScores } from "../src/recognition/calibration.ts";
@@ -15,6 +14,7 @@ import {
   writeGalleryFile,
 } from "../src/recognition/gallery-file.ts";
 import { Matcher } from "../src/recognition/matcher.ts";
+import { tempDir } from "./helpers/temp-dir.ts";
 
 const DIM = 8;
 function unit(...v: number[]): Float32Array {
@@ -46,7 +46,7 @@ function sampleGallery(): Gallery {
   return g;
 }
 
-const tmp = () => mkdtempSync(join(tmpdir(), "facegate-gallery-"));
+const tmp = () => tempDir("facegate-gallery-");
 
 test("gallery round trip keeps names, spaces and vectors exactly", () => {
   const g = sampleGallery();

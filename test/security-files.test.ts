@@ -3,14 +3,14 @@
  * system. Real writes (gallery, a real training run into a model store), real command parsing.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { parseCommand } from "../src/mqtt/commands.ts";
 import { Gallery } from "../src/recognition/gallery.ts";
 import { writeGalleryFile } from "../src/recognition/gallery-file.ts";
 import { trainAndStore } from "../src/training/train-run.ts";
+import { tempDir } from "./helpers/temp-dir.ts";
 import { runOptions, syntheticDataset } from "./training-fixtures.ts";
 
 /** Every file and folder below `dir`, with its permission bits. */
@@ -31,7 +31,7 @@ describe("file permissions of biometric data", () => {
   const umask = process.umask(0o002);
 
   test("gallery and its .prev are 0600 whatever the umask", () => {
-    const dir = mkdtempSync(join(tmpdir(), "facegate-perm-"));
+    const dir = tempDir("facegate-perm-");
     const path = join(dir, "state", "gallery.json");
     const g = new Gallery("e", 2);
     g.put({ name: "A", enrolledAt: "t", templates: [] });
@@ -42,7 +42,7 @@ describe("file permissions of biometric data", () => {
   });
 
   test("a trained model version: gallery, metadata and report are 0600, folders closed to others", async () => {
-    const store = mkdtempSync(join(tmpdir(), "facegate-perm-store-"));
+    const store = tempDir("facegate-perm-store-");
     const { dataset, people } = syntheticDataset({ people: 2, photos: 6 });
     await trainAndStore(
       dataset,
@@ -63,7 +63,7 @@ describe("file permissions of biometric data", () => {
   });
 
   test("the classifier head's files are 0600 and all folders closed to others", async () => {
-    const store = mkdtempSync(join(tmpdir(), "facegate-perm-head-"));
+    const store = tempDir("facegate-perm-head-");
     const { dataset, people } = syntheticDataset({ people: 2, photos: 6 });
     await trainAndStore(
       dataset,

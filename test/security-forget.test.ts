@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Gallery } from "../src/recognition/gallery.ts";
 import { readGalleryFile, serializeGallery, writeGalleryFile } from "../src/recognition/gallery-file.ts";
-import { activateVersion, readPointer, stageVersion } from "../src/training/model-store.ts";
+import { activateVersion, readPointer, stageVersion } from "../src/recognition/model-store.ts";
 import { runCli } from "./helpers/cli.ts";
 import { Collector, freePort, type Mosquitto, startMosquitto } from "./mqtt-support.ts";
 

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { loadSettings, parseSettings, SettingsError } from "../src/settings/index.ts";
+import { tempDir } from "./helpers/temp-dir.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "facegate-settings-"));
+const dir = tempDir("facegate-settings-");
 let counter = 0;
 function yamlFile(text: string): string {
   const path = join(dir, `config-${counter++}.yaml`);

@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { DaemonProcess, lfwRows, writeSettings } from "./daemon-support.ts";
@@ -16,6 +14,7 @@ import {
   sleep,
   slope,
 } from "./fault-support.ts";
+import { tempDir } from "./helpers/temp-dir.ts";
 import { makeTestPattern, makeVideo, sharedDataDir, walkInOut } from "./helpers/video.ts";
 import { Collector, type Mosquitto, startMosquitto, until } from "./mqtt-support.ts";
 
@@ -32,7 +31,7 @@ const SAMPLE_S = SOAK_S >= 600 ? 10 : 3;
  * test/soak-daemon.test.ts` for a ten-minute run; the figures are printed as diagnostics.
  */
 describe("soak: the daemon on a looping video stays flat", { skip: HAVE_PROC ? false : NO_PROC }, () => {
-  const dir = mkdtempSync(join(tmpdir(), "facegate-soak-"));
+  const dir = tempDir("facegate-soak-");
   let broker: Mosquitto | null = null;
   let collector: Collector | null = null;
   let daemon: DaemonProcess | null = null;

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { describe, it } from "node:test";
 import { HealthMonitor, SdNotify, WatchdogPetter, watchdogIntervalMs } from "../src/system/index.ts";
+import { tempDir } from "./helpers/temp-dir.ts";
 import { memoryLogger, until } from "./mqtt-support.ts";
 
 /**
@@ -53,7 +53,7 @@ class Receiver {
 
 describe("SdNotify", () => {
   it("sends READY, STATUS, WATCHDOG and STOPPING to a path socket via the python3 helper", async () => {
-    const socket = join(mkdtempSync(join(tmpdir(), "facegate-notify-")), "notify.sock");
+    const socket = join(tempDir("facegate-notify-"), "notify.sock");
     const receiver = new Receiver(socket);
     await receiver.start();
     const notify = new SdNotify({ socket });
@@ -94,7 +94,7 @@ describe("SdNotify", () => {
       t.skip("systemd-notify is not installed here");
       return;
     }
-    const socket = join(mkdtempSync(join(tmpdir(), "facegate-notify-")), "notify.sock");
+    const socket = join(tempDir("facegate-notify-"), "notify.sock");
     const receiver = new Receiver(socket);
     await receiver.start();
     const notify = new SdNotify({ socket, transport: "systemd-notify" });
@@ -138,7 +138,7 @@ describe("watchdog", () => {
   });
 
   it("pets only while frames advance", async () => {
-    const socket = join(mkdtempSync(join(tmpdir(), "facegate-notify-")), "notify.sock");
+    const socket = join(tempDir("facegate-notify-"), "notify.sock");
     const receiver = new Receiver(socket);
     await receiver.start();
     const notify = new SdNotify({ socket });

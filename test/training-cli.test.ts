@@ -11,7 +11,7 @@ import {
   listVersions,
   readActiveMetadata,
   readPointer,
-} from "../src/training/model-store.ts";
+} from "../src/recognition/model-store.ts";
 import { readDatasetNpz } from "../src/training/npz.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

@@ -6,22 +6,24 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
+import { ModelStoreError } from "../src/recognition/errors.ts";
 import { readGalleryFor } from "../src/recognition/gallery-file.ts";
-import { loadActiveHead } from "../src/training/active-head.ts";
-import { ModelStoreError } from "../src/training/errors.ts";
-import { fileSystemLoader } from "../src/training/keras/tfjs-fs-io.ts";
 import {
   activateVersion,
   activeGalleryPath,
   activeHeadDir,
+  activeVersionDir,
   listVersions,
   pruneVersions,
   readActiveMetadata,
+  readMetadataFor,
   readPointer,
   rollback,
   stageVersion,
-} from "../src/training/model-store.ts";
+} from "../src/recognition/model-store.ts";
+import { loadVersionHead } from "../src/recognition/version-head.ts";
 import { trainAndStore } from "../src/training/train-run.ts";
+import { fileSystemLoader } from "../src/vision/tfjs/fs-io.ts";
 import { runOptions, syntheticDataset } from "./training-fixtures.ts";
 
 const root = mkdtempSync(join(tmpdir(), "facegate-store-"));
@@ -98,14 +100,14 @@ test("trainAndStore writes a complete, loadable version and activates it", async
     ["Dense", "Dropout", "BatchNormalization", "Dense"],
   );
   model.dispose();
-  const head = await loadActiveHead(store, "synthetic-embedder");
-  assert.ok(head);
+  const active = activeVersionDir(store) as string;
+  const head = await loadVersionHead(active, readMetadataFor(active, "synthetic-embedder"));
   const face = dataset.samples.find((s) => s.label === 1 && !s.augmented) as (typeof dataset.samples)[number];
-  const named = head.decide(face.embedding, () => 0.99);
+  const named = head.decide(face.embedding, () => 0.99, "full");
   assert.equal(named.name, "person1");
-  assert.equal(head.decide(face.embedding, () => 0.01).reason, "low-similarity");
+  assert.equal(head.decide(face.embedding, () => 0.01, "full").reason, "low-similarity");
   head.dispose();
-  await assert.rejects(loadActiveHead(store, "other-embedder"), /trained for embedder/);
+  assert.throws(() => readMetadataFor(active, "other-embedder"), /trained for embedder/);
   for (const f of ["report.json", "confusion.png", "curves.png"])
     assert.ok(existsSync(join(r.versionDir, "report", f)), f);
   const report = JSON.parse(readFileSync(join(r.versionDir, "report", "report.json"), "utf8"));
@@ -122,6 +124,20 @@ test("a worse model is refused unless asked to activate anyway", async () => {
   assert.equal(r.refused?.active, good);
   assert.equal(readPointer(store)?.version, good);
   assert.ok(listVersions(store).includes(r.version), "the refused version is kept for inspection");
+});
+
+test("--require-better on a store whose active metadata is damaged fails clearly instead of activating", async () => {
+  const store = freshStore();
+  const good = fakeVersion(store, 0.9);
+  activateVersion(store, good);
+  writeFileSync(join(store, "versions", good, "metadata.json"), "{ torn");
+  const { dataset, people } = syntheticDataset({ people: 2, photos: 5 });
+  await assert.rejects(
+    trainAndStore(dataset, people, runOptions(store, { refuseIfWorseBy: 0.005 })),
+    /cannot compare with the active model .*metadata\.json.*--force/,
+  );
+  assert.equal(readPointer(store)?.version, good, "the active model is unchanged");
+  assert.deepEqual(listVersions(store), [good], "nothing was trained");
 });
 
 const CHILD = fileURLToPath(new URL("./training-child.ts", import.meta.url));

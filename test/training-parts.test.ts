@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { decideOpenSet, UNKNOWN_CLASS } from "../src/recognition/open-set.ts";
 import { applyAugmentation, drawAugmentation } from "../src/training/augment.ts";
 import { NEGATIVE } from "../src/training/dataset.ts";
-import { decideOpenSet, softmaxThreshold, UNKNOWN_CLASS } from "../src/training/open-set.ts";
+import { softmaxThreshold } from "../src/training/open-set-thresholds.ts";
 import { seededRng } from "../src/training/rng.ts";
 import { splitByPhoto } from "../src/training/split.ts";
 import { syntheticDataset } from "./training-fixtures.ts";

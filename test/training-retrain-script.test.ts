@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { activeVersionDir, readPointer } from "../src/training/model-store.ts";
+import { activeVersionDir, readPointer } from "../src/recognition/model-store.ts";
 import { writeDatasetNpz } from "../src/training/npz.ts";
 import { embedderIdFor } from "../src/vision/factory.ts";
 import { syntheticDataset } from "./training-fixtures.ts";

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { capturedEnergy, projectionJson, topDirections } from "../src/training/upper-projection.ts";
@@ -12,6 +11,7 @@ import {
   UpperProjection,
   UpperProjectionError,
 } from "../src/vision/upper-projection.ts";
+import { tempDir } from "./helpers/temp-dir.ts";
 
 const DIM = 16;
 const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -74,7 +74,7 @@ test("subspace iteration finds planted directions among noise", () => {
 });
 
 test("files: round trip, another embedder's projection is not used, broken files are refused", () => {
-  const dir = mkdtempSync(join(tmpdir(), "facegate-proj-"));
+  const dir = tempDir("facegate-proj-");
   const json = projectionJson("emb-1", Float32Array.from([...axis(1), ...axis(2)]), 2, "test");
   const path = join(dir, "p.json");
   writeFileSync(path, JSON.stringify(json));

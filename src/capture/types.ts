@@ -1,4 +1,9 @@
-import type { RgbImage } from "../vision/types.ts";
+/** Packed 8-bit RGB pixels, row-major, 3 bytes per pixel. The one image currency of the house: frames, photos, crops. */
+export interface RgbImage {
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+}
 
 /** One decoded camera frame. `image` is owned by the consumer once `nextFrame()` hands it over. */
 export interface Frame {

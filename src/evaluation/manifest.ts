@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { UsageError } from "../cli/args.ts";
 
 export type Role = "enroll" | "probe" | "unknown";
 
@@ -32,13 +31,4 @@ export function readManifest(path: string): ManifestRow[] {
     rows.push({ identity, path: resolve(base, rel), role: role as Role, masked: masked === "1", template });
   });
   return rows;
-}
-
-/** The manifest a command was pointed at; an unreadable one is the user's mistake, reported with the usage. */
-export function readManifestForCommand(path: string): ManifestRow[] {
-  try {
-    return readManifest(path);
-  } catch (err) {
-    throw new UsageError(`cannot read manifest: ${(err as Error).message}`);
-  }
 }

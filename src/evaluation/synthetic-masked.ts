@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { decodeImage } from "../vision/decode.ts";
+import { mapFivePoints } from "../vision/five-points.ts";
 import { mulberry32 } from "../vision/mask/rng.ts";
 import { drawSyntheticMask } from "../vision/mask/synthetic.ts";
-import type { FivePoints, Point } from "../vision/types.ts";
+import type { Point } from "../vision/types.ts";
 import type { VisionClient } from "../vision/worker/vision-client.ts";
 import { AnalysisCache, type CachedAnalysis, defaultCachePath, sha256Of } from "./analysis-cache.ts";
 import { cacheKeyFor } from "./analyze-images.ts";
@@ -49,7 +50,7 @@ export async function analyzeSyntheticMasked(
     if (!result) {
       const decoded = await decodeImage(bytes);
       const toWorking = (p: Point): Point => [p[0] / decoded.scale, p[1] / decoded.scale];
-      const landmarks = face.landmarks.map(toWorking) as unknown as FivePoints;
+      const landmarks = mapFivePoints(face.landmarks, toWorking);
       const seed = createHash("sha256").update(sha).update(SYNTHETIC_MASK_RECIPE).digest().readUInt32LE(0);
       const masked = drawSyntheticMask(decoded.image, landmarks, mulberry32(seed));
       const r = await vision.analyzeRaw(masked, decoded.scale, { withUpper: true, maxFaces: 4 });

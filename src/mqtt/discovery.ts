@@ -1,6 +1,7 @@
 import type { Logger } from "../system/logger.ts";
+import { slug } from "../system/slug.ts";
 import type { MqttPublisher } from "./publisher.ts";
-import { messages, slug } from "./topics.ts";
+import { messages } from "./topics.ts";
 
 /**
  * Home Assistant MQTT discovery: retained configs under `<discovery_prefix>/<component>/<node_id>/

@@ -1,7 +1,8 @@
 import { connectAsync } from "mqtt";
 import type { MqttSettings } from "../settings/schema.ts";
+import { slug } from "../system/slug.ts";
 import { clientOptionsFrom, readRetained } from "./connection.ts";
-import { slug, Topics } from "./topics.ts";
+import { Topics } from "./topics.ts";
 
 /**
  * Clears what the broker retains about one person: their presence (`<prefix>/people/<slug>`), their Home

@@ -13,19 +13,14 @@ export { PresenceTracker } from "./presence.ts";
 export { MqttPublisher, type MqttPublisherOptions, type PublisherStats, redactUrl } from "./publisher.ts";
 export {
   type CameraState,
-  type CameraStats,
   type DaemonError,
-  type FaceEvent,
-  type FaceEventType,
   type FleetApplied,
   type LastIdentified,
   type MessageKind,
-  type ModelInfo,
   messages,
   type OutgoingMessage,
   type PayloadMap,
   type PresenceState,
-  slug,
   Topics,
   topicMatches,
 } from "./topics.ts";

@@ -1,17 +1,11 @@
 import { EventEmitter } from "node:events";
 import { connect, type IClientOptions, type MqttClient } from "mqtt";
+import type { FaceEvent } from "../events/types.ts";
 import type { MqttSettings } from "../settings/schema.ts";
 import type { Logger } from "../system/logger.ts";
 import { clientOptionsFrom } from "./connection.ts";
 import { Outbox } from "./outbox.ts";
-import {
-  type FaceEvent,
-  messages,
-  type OutgoingMessage,
-  type PayloadMap,
-  type Topics,
-  topicMatches,
-} from "./topics.ts";
+import { messages, type OutgoingMessage, type PayloadMap, type Topics, topicMatches } from "./topics.ts";
 
 export interface MqttPublisherOptions {
   /** The broker to use: `mqtt.url`, or the embedded broker's URL when that is omitted. */

@@ -3,32 +3,8 @@
  * sends `OutgoingMessage`s built here, so a payload can never drift from its documented shape.
  */
 
-export type FaceEventType = "identified" | "unknown" | "left";
-
-/** `<prefix>/<camera>/event` — not retained; one per track decision. */
-export interface FaceEvent {
-  type: FaceEventType;
-  /** The enrolled name for `identified`; null for `unknown` (and for `left` of an unknown face). */
-  name: string | null;
-  /** Similarity of the best match, 0..1. */
-  score: number;
-  masked: boolean;
-  track_id: string;
-  camera: string;
-  /** Pixels in the camera frame: left, top, width, height. */
-  box: [number, number, number, number];
-  first_seen: string;
-  timestamp: string;
-}
-
-/** `<prefix>/<camera>/stats` — not retained; periodic numbers about one camera's pipeline. */
-export interface CameraStats {
-  fps: number;
-  frames: number;
-  faces: number;
-  timestamp: string;
-  [extra: string]: number | string | boolean | null;
-}
+import type { CameraStats, FaceEvent, ModelInfo } from "../events/types.ts";
+import { slug } from "../system/slug.ts";
 
 /** `<prefix>/<camera>/status` — retained. */
 export type CameraState = "online" | "stalled" | "offline";
@@ -59,18 +35,6 @@ export interface DaemonError {
   source: string;
   message: string;
   timestamp: string;
-}
-
-/**
- * `<prefix>/model` — retained; the recognition model in use, republished after every successful reload.
- * `version` is the model store's version id (null for a plain gallery file), `source` says where names come from.
- */
-export interface ModelInfo {
-  version: string | null;
-  source: "store" | "gallery" | "keras";
-  people: string[];
-  /** When the version was trained (store), else null. */
-  created: string | null;
 }
 
 /**
@@ -112,17 +76,6 @@ export interface OutgoingMessage {
    * stale by the time the broker is back, so they are dropped instead of pushing events out.
    */
   queue: boolean;
-}
-
-/** Names are free text ("Anna Maria"); topic levels and HA object ids need a plain form. */
-export function slug(name: string): string {
-  const plain = name
-    .normalize("NFKD")
-    .replace(/[\u0300-\u036f]/g, "")
-    .toLowerCase()
-    .replace(/[^a-z0-9_-]+/g, "_")
-    .replace(/^_+|_+$/g, "");
-  return plain || "unnamed";
 }
 
 /** MQTT filter matching with '+' and '#', for the few wildcard subscriptions facegate makes. */

@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { CaptureStatus } from "../capture/types.ts";
-import type { CameraStats, FaceEvent, ModelInfo } from "../mqtt/topics.ts";
+import type { CameraStats, FaceEvent, ModelInfo } from "../events/types.ts";
 import type { RgbImage } from "../vision/types.ts";
 
 /** A decided identity or a track that left, with the face's pixels when snapshots are wanted. */

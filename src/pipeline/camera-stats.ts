@@ -1,5 +1,5 @@
 import type { CaptureStats, CaptureStatus } from "../capture/types.ts";
-import type { CameraStats } from "../mqtt/topics.ts";
+import type { CameraStats } from "../events/types.ts";
 
 /**
  * Counters of one camera's pipeline over the current stats window. The hot path only adds numbers;

@@ -1,5 +1,5 @@
 import type { MatchResult } from "../recognition/matcher.ts";
-import { UNKNOWN_CLASS } from "../training/open-set.ts";
+import { UNKNOWN_CLASS } from "../recognition/open-set.ts";
 import type { DeciderFace, MatchSource } from "./track-decider.ts";
 
 /**

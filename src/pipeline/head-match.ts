@@ -1,6 +1,6 @@
 import type { Matcher, MatchResult } from "../recognition/matcher.ts";
+import type { VersionHead } from "../recognition/version-head.ts";
 import type { DeciderFace, MatchSource } from "./track-decider.ts";
-import type { VersionHead } from "./version-head.ts";
 
 /**
  * The gallery matcher with a trained version's classifier head as a second opinion: a face the gallery names

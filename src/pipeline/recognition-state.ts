@@ -1,14 +1,20 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { ModelInfo } from "../mqtt/topics.ts";
+import type { ModelInfo } from "../events/types.ts";
 import type { Gallery } from "../recognition/gallery.ts";
 import { readGalleryFor } from "../recognition/gallery-file.ts";
+import {
+  activeVersionDir,
+  GALLERY_FILE,
+  hasHead,
+  readMetadata,
+  readMetadataFor,
+} from "../recognition/model-store.ts";
 import { buildMatcher, calibrationFor, type ThresholdOverrides } from "../recognition/recognizer.ts";
-import { activeVersionDir, GALLERY_FILE, HEAD_DIR, readMetadata } from "../training/model-store.ts";
+import type { VersionHead } from "../recognition/version-head.ts";
 import { ClassifierMatch } from "./classifier-match.ts";
 import { HeadMatch } from "./head-match.ts";
 import type { MatchSource } from "./track-decider.ts";
-import type { VersionHead } from "./version-head.ts";
 
 export interface RecognitionStateOptions {
   /** `gallery` from the settings: used while the model store has no active version (or none is configured). */
@@ -123,13 +129,9 @@ export class RecognitionState {
 
 /** The version's head, or null for a version without one; a version made for another embedder is refused. */
 async function loadHeadIfAny(dir: string, embedderId: string): Promise<VersionHead | null> {
-  const meta = readMetadata(dir);
-  if (meta.embedder !== embedderId)
-    throw new Error(
-      `model version ${meta.version} was trained for embedder "${meta.embedder}", but "${embedderId}" runs; retrain`,
-    );
-  if (!existsSync(join(dir, HEAD_DIR, "model.json"))) return null;
+  const meta = readMetadataFor(dir, embedderId);
+  if (!hasHead(dir)) return null;
   // TensorFlow.js costs ~57 MB of memory just to import: load it only when a trained head is really used.
-  const { loadVersionHead } = await import("./version-head.ts");
+  const { loadVersionHead } = await import("../recognition/version-head.ts");
   return loadVersionHead(dir, meta);
 }

@@ -1,8 +1,8 @@
 import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import sharp from "sharp";
-import { slug } from "../mqtt/topics.ts";
 import type { Logger } from "../system/logger.ts";
+import { slug } from "../system/slug.ts";
 import type { Box, RgbImage } from "../vision/types.ts";
 
 /** Share of the face box added on each side, so the crop shows the head, not just the inner face. */

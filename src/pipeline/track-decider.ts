@@ -1,4 +1,4 @@
-import type { FaceEvent } from "../mqtt/topics.ts";
+import type { FaceEvent } from "../events/types.ts";
 import type { MatchInput, MatchResult } from "../recognition/matcher.ts";
 import { TrackVote, type VoteDecision } from "../recognition/vote.ts";
 import type { Track, TrackerUpdate } from "../tracking/index.ts";

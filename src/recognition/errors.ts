@@ -19,3 +19,25 @@ export class GalleryManagedError extends GalleryError {
     this.name = "GalleryManagedError";
   }
 }
+
+/** The model store holds something it cannot use (damaged pointer, missing version files). */
+export class ModelStoreError extends Error {
+  constructor(
+    readonly store: string,
+    message: string,
+  ) {
+    super(`model store ${store}: ${message}`);
+    this.name = "ModelStoreError";
+  }
+}
+
+/** A people folder (one sub-folder of photos per person) that is missing or cannot be read. */
+export class PeopleFolderError extends Error {
+  constructor(
+    readonly root: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "PeopleFolderError";
+  }
+}

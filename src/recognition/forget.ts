@@ -1,9 +1,23 @@
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { slug } from "../mqtt/topics.ts";
+import { slug } from "../system/slug.ts";
 import { writeFileAtomic } from "../system/write-atomic.ts";
 import { GalleryError } from "./errors.ts";
 import { assertLocallyWritable, parseGallery, serializeGallery, writeGalleryFile } from "./gallery-file.ts";
+import {
+  GALLERY_FILE,
+  listVersionFolders,
+  listVersions,
+  pointerPath,
+  readMetadata,
+  readPointer,
+  removePointer,
+  type StorePointer,
+  stagingFolders,
+  versionDir,
+  writePointer,
+} from "./model-store.ts";
+import { listPersonFolders } from "./person-folders.ts";
 
 /**
  * Erases one person from everything facegate keeps on disk (the right to be forgotten): the gallery and its
@@ -115,75 +129,55 @@ function forgetInGallery(name: string, path: string, run: Run, steps: ForgetStep
   }
 }
 
-interface VersionInfo {
-  people?: unknown;
-  classes?: unknown;
-}
-
 /**
  * A version trained with the person is deleted whole: its classifier head learnt their face and cannot be
  * untrained, and its report names them. When the active version goes, the newest remaining version becomes
  * active, or the pointer is removed; `facegate-retrain` then trains without them (their photos are gone too).
+ * The store's layout and pointer format are the model store's (./model-store.ts); this only decides what goes.
  */
 function forgetInStore(name: string, store: string, run: Run, steps: ForgetStep[]): void {
-  const versions = join(store, "versions");
-  if (!existsSync(versions)) return;
   const deleted = new Set<string>();
-  for (const id of readdirSync(versions).sort()) {
-    const dir = join(versions, id);
-    if (!statSync(dir).isDirectory()) continue;
+  for (const id of listVersionFolders(store)) {
+    const dir = versionDir(store, id);
     if (!versionHolds(name, dir)) continue;
     deleted.add(id);
     run("model version", dir, "deleted", () => rmSync(dir, { recursive: true, force: true }));
   }
   // Unfinished versions of a training that died may hold them too; they are never needed.
-  for (const entry of readdirSync(store)) {
-    if (entry.startsWith(".staging-"))
-      run("model version", join(store, entry), "deleted", () =>
-        rmSync(join(store, entry), { recursive: true, force: true }),
-      );
-  }
-  const pointer = join(store, "current.json");
+  for (const { dir } of stagingFolders(store))
+    run("model version", dir, "deleted", () => rmSync(dir, { recursive: true, force: true }));
+  const pointer = pointerPath(store);
   if (deleted.size === 0 || !existsSync(pointer)) return;
-  let current: { version?: string; previous?: string | null } = {};
+  let current: StorePointer | null = null;
   try {
-    current = JSON.parse(readFileSync(pointer, "utf8"));
+    current = readPointer(store);
   } catch {
     // A damaged pointer is rewritten below like a dangling one.
   }
-  const remaining = readdirSync(versions)
-    .filter((v) => !deleted.has(v) && existsSync(join(versions, v, "metadata.json")))
-    .sort();
-  const activeGone = !current.version || deleted.has(current.version);
-  const previousGone = !!current.previous && deleted.has(current.previous);
+  const remaining = listVersions(store).filter((v) => !deleted.has(v));
+  const activeGone = !current || deleted.has(current.version);
+  const previousGone = !!current?.previous && deleted.has(current.previous);
   if (!activeGone && !previousGone) return;
-  const next = activeGone ? remaining.at(-1) : current.version;
+  const next = activeGone ? remaining.at(-1) : current?.version;
   if (!next) {
-    run("model pointer", pointer, "deleted", () => rmSync(pointer, { force: true }));
+    run("model pointer", pointer, "deleted", () => removePointer(store));
     return;
   }
-  const body = {
-    format: "facegate-model-pointer",
-    version: next,
-    previous: remaining.filter((v) => v < next).at(-1) ?? null,
-    activated_at: new Date().toISOString(),
-  };
-  run("model pointer", pointer, "re-pointed", () =>
-    writeFileAtomic(pointer, `${JSON.stringify(body, null, 2)}\n`, 0o640),
-  );
+  const previous = remaining.filter((v) => v < next).at(-1) ?? null;
+  run("model pointer", pointer, "re-pointed", () => writePointer(store, next, previous));
   steps[steps.length - 1].detail = `active version is now ${next}`;
 }
 
 /** Whether a version's metadata or gallery names the person (an unreadable version is assumed to). */
 function versionHolds(name: string, dir: string): boolean {
   try {
-    const meta = JSON.parse(readFileSync(join(dir, "metadata.json"), "utf8")) as VersionInfo;
+    const meta = readMetadata(dir) as { people?: unknown; classes?: unknown };
     const lists = [meta.people, meta.classes].filter(Array.isArray) as unknown[][];
     if (lists.some((l) => l.some((n) => typeof n === "string" && sameName(n, name)))) return true;
   } catch {
     return true;
   }
-  const gallery = join(dir, "gallery.json");
+  const gallery = join(dir, GALLERY_FILE);
   if (!existsSync(gallery)) return false;
   try {
     return parseGallery(readFileSync(gallery, "utf8"), gallery)
@@ -197,10 +191,9 @@ function versionHolds(name: string, dir: string): boolean {
 /** `<people>/<name>/`: the photos retraining would enroll them from again. */
 function forgetPhotos(name: string, people: string, run: Run): void {
   if (!existsSync(people)) return;
-  for (const entry of readdirSync(people)) {
-    if (!sameName(entry, name)) continue;
-    const dir = join(people, entry);
-    run("photos", dir, "deleted", () => rmSync(dir, { recursive: true, force: true }));
+  for (const { name: folder, dir } of listPersonFolders(people)) {
+    if (sameName(folder, name))
+      run("photos", dir, "deleted", () => rmSync(dir, { recursive: true, force: true }));
   }
 }
 

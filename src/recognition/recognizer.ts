@@ -28,6 +28,19 @@ export function calibrationFor(path: string, embedderId: string): Calibration | 
 }
 
 /**
+ * The calibrated threshold for a gallery of `people` people (never below the MIN_CALIBRATED_GALLERY value), or
+ * null when the calibration has no tail for that space. The one rule: the daemon's matcher and the thresholds a
+ * trained version stores both come from here.
+ */
+export function calibratedThreshold(
+  calibration: Calibration,
+  space: TemplateSpace,
+  people: number,
+): number | null {
+  return thresholdFor(calibration, space, Math.max(MIN_CALIBRATED_GALLERY, people));
+}
+
+/**
  * The decision thresholds for a gallery: the calibrated defaults for its size, unless overridden. A user-brought
  * embedder has no calibration, so it needs explicit thresholds.
  */
@@ -36,11 +49,10 @@ export function resolveThresholds(
   calibration: Calibration | null,
   overrides: ThresholdOverrides = {},
 ): Thresholds {
-  const size = Math.max(MIN_CALIBRATED_GALLERY, gallery.people.size);
   const pick = (space: TemplateSpace, fallback?: number): number => {
     const o = overrides[space];
     if (o !== undefined) return o;
-    const t = calibration ? thresholdFor(calibration, space, size) : null;
+    const t = calibration ? calibratedThreshold(calibration, space, gallery.people.size) : null;
     if (t !== null) return t;
     if (fallback !== undefined) return fallback;
     throw new Error(

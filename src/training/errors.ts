@@ -1,14 +1,3 @@
-/** The model store holds something it cannot use (damaged pointer, missing version files). */
-export class ModelStoreError extends Error {
-  constructor(
-    readonly store: string,
-    message: string,
-  ) {
-    super(`model store ${store}: ${message}`);
-    this.name = "ModelStoreError";
-  }
-}
-
 /** An .npz / zip file that this reader cannot parse. */
 export class NpzFormatError extends Error {
   constructor(

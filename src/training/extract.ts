@@ -1,26 +1,29 @@
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, join, relative } from "node:path";
-import { walkImages } from "../cli/inputs.ts";
+import { readFileSync } from "node:fs";
+import { basename, relative } from "node:path";
 import { buildPerson, chooseEnrollFace, type EnrollPolicy, type PhotoFaces } from "../recognition/enroll.ts";
+import { PeopleFolderError } from "../recognition/errors.ts";
 import type { Person } from "../recognition/gallery.ts";
+import { listPersonFolders, type PersonFolder } from "../recognition/person-folders.ts";
 import type { AnalyzedFace } from "../vision/analyzer.ts";
 import { decodeImage } from "../vision/decode.ts";
-import type { FivePoints, RgbImage } from "../vision/types.ts";
+import { ImageError } from "../vision/errors.ts";
+import { mapFivePoints } from "../vision/five-points.ts";
+import { walkImages } from "../vision/image-files.ts";
+import { drawSyntheticMask } from "../vision/mask/synthetic.ts";
+import type { RgbImage } from "../vision/types.ts";
 import type { VisionClient } from "../vision/worker/vision-client.ts";
 import { applyAugmentation, drawAugmentation } from "./augment.ts";
 import { type FaceDataset, type FaceSample, NEGATIVE } from "./dataset.ts";
 import { TrainingError } from "./errors.ts";
-import type { MaskDrawer } from "./mask-hook.ts";
 import { type Rng, seededRng } from "./rng.ts";
 
 export interface ExtractOptions {
   policy: EnrollPolicy;
   /** Colour/geometry augmentations per accepted photo. */
   augmentations: number;
-  /** Synthetic-masked copies per accepted photo (needs a mask drawer). */
+  /** Synthetic-masked copies per accepted photo (src/vision/mask/synthetic.ts draws the masks). */
   maskedCopies: number;
-  maskDrawer: MaskDrawer | null;
   seed: number;
   /** Called after each photo (progress on the console). */
   onPhoto?: (done: number, total: number) => void;
@@ -45,19 +48,14 @@ export interface Extraction {
 
 const ANALYZE = { withUpper: true, keepAligned: true, maxFaces: 4 } as const;
 
-export function listPersonFolders(root: string): { name: string; dir: string }[] {
-  let entries: import("node:fs").Dirent[];
+/** The person folders under `root` (recognition's one rule), a bad root reported as a training failure. */
+function personFolders(root: string): PersonFolder[] {
   try {
-    if (!statSync(root).isDirectory()) throw new TrainingError(`${root} is not a folder`);
-    entries = readdirSync(root, { withFileTypes: true });
+    return listPersonFolders(root);
   } catch (err) {
-    if (err instanceof TrainingError) throw err;
-    throw new TrainingError(`cannot read folder ${root} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    if (err instanceof PeopleFolderError) throw new TrainingError(err.message);
+    throw err;
   }
-  return entries
-    .filter((e) => e.isDirectory() && !e.name.startsWith("."))
-    .map((e) => ({ name: e.name.normalize("NFC"), dir: join(root, e.name) }))
-    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** Detects, aligns and embeds every photo of the people (and negatives), with seeded augmentations. */
@@ -67,7 +65,7 @@ export async function extractDataset(
   negativeDirs: string[],
   opts: ExtractOptions,
 ): Promise<Extraction> {
-  const folders = listPersonFolders(peopleRoot);
+  const folders = personFolders(peopleRoot);
   if (folders.length < 2) throw new TrainingError(`${peopleRoot} must hold at least two person folders`);
   const hash = createHash("sha256");
   const rng = seededRng(opts.seed);
@@ -92,7 +90,10 @@ export async function extractDataset(
       const r = await vision.analyzeRaw(decoded.image, decoded.scale, ANALYZE);
       return { photo: { file, faces: r.faces } as PhotoFaces, image: decoded.image, scale: decoded.scale };
     } catch (err) {
-      return { photo: { file, error: (err as Error).message } as PhotoFaces, image: null, scale: 1 };
+      // A photo that is not a usable image is skipped and reported; anything else (a worker that died) is a
+      // fault of the run, not of the photo, and must not quietly train a model on fewer photos.
+      if (!(err instanceof ImageError)) throw err;
+      return { photo: { file, error: err.message } as PhotoFaces, image: null, scale: 1 };
     } finally {
       opts.onPhoto?.(++done, total);
     }
@@ -195,11 +196,11 @@ async function augmentPhoto(
   const jobs: { img: RgbImage; masked: boolean }[] = [];
   for (let k = 0; k < opts.augmentations; k++)
     jobs.push({ img: applyAugmentation(image, drawAugmentation(rng)), masked: false });
-  if (opts.maskDrawer) {
-    // Landmarks come back in original pixels; the drawer paints on the working image.
-    const lm = face.landmarks.map(([x, y]) => [x / scale, y / scale]) as unknown as FivePoints;
+  if (opts.maskedCopies > 0) {
+    // Landmarks come back in original pixels; the mask is painted on the working image.
+    const lm = mapFivePoints(face.landmarks, ([x, y]) => [x / scale, y / scale]);
     for (let k = 0; k < opts.maskedCopies; k++) {
-      const maskedImg = opts.maskDrawer(image, lm, rng) ?? image;
+      const maskedImg = drawSyntheticMask(image, lm, rng);
       // Masked copies get a mild colour/geometry change as well, so they are not all the same face.
       jobs.push({
         img: applyAugmentation(maskedImg, { ...drawAugmentation(rng), angle: 0, scale: 1 }),
@@ -211,8 +212,10 @@ async function augmentPhoto(
     let faces: AnalyzedFace[];
     try {
       faces = (await vision.analyzeRaw(job.img, scale, ANALYZE)).faces;
-    } catch {
-      continue;
+    } catch (err) {
+      // Only an image error skips a copy (an augmentation the analyzer cannot use); a dead worker surfaces.
+      if (err instanceof ImageError) continue;
+      throw err;
     }
     const choice = chooseEnrollFace({ file: source, faces }, opts.policy);
     // An augmentation that loses the face (rotated out of the detector's reach) is simply not used.

@@ -4,12 +4,6 @@ import type * as tf from "@tensorflow/tfjs";
 import { Gallery, type Person } from "../recognition/gallery.ts";
 import { serializeGallery } from "../recognition/gallery-file.ts";
 import { cosine } from "../recognition/matcher.ts";
-import { writeFileAtomic } from "../system/write-atomic.ts";
-import { type FaceDataset, type FaceSample, NEGATIVE } from "./dataset.ts";
-import { TrainingError } from "./errors.ts";
-import { type EpochLog, type HeadOptions, predictProbabilities, trainHead } from "./head.ts";
-import { initTfjsBackend } from "./keras/tfjs-backend.ts";
-import { fileSystemSaver } from "./keras/tfjs-fs-io.ts";
 import {
   activateVersion,
   GALLERY_FILE,
@@ -20,15 +14,16 @@ import {
   readPointer,
   stageVersion,
   type VersionMetadata,
-} from "./model-store.ts";
-import {
-  decideOpenSet,
-  galleryThresholdFromData,
-  meanTemplates,
-  type OpenSetThresholds,
-  softmaxThreshold,
-  UNKNOWN_CLASS,
-} from "./open-set.ts";
+  versionDir as versionDirOf,
+} from "../recognition/model-store.ts";
+import { decideOpenSet, type OpenSetThresholds, UNKNOWN_CLASS } from "../recognition/open-set.ts";
+import { writeFileAtomic } from "../system/write-atomic.ts";
+import { initTfjsBackend } from "../vision/tfjs/backend.ts";
+import { fileSystemSaver } from "../vision/tfjs/fs-io.ts";
+import { type FaceDataset, type FaceSample, NEGATIVE } from "./dataset.ts";
+import { TrainingError } from "./errors.ts";
+import { type EpochLog, type HeadOptions, predictProbabilities, trainHead } from "./head.ts";
+import { galleryThresholdFromData, meanTemplates, softmaxThreshold } from "./open-set-thresholds.ts";
 import { confusionSvg, curvesSvg, svgToPng } from "./plots.ts";
 import { seededRng } from "./rng.ts";
 import { splitByPhoto } from "./split.ts";
@@ -95,6 +90,7 @@ export async function trainAndStore(
   const known = ds.samples.filter((s) => s.label !== NEGATIVE);
   if (new Set(known.map((s) => s.label)).size < 2)
     throw new TrainingError("need faces of at least two people");
+  const active = activeToBeat(opts);
   const { classes, train, val, classOf } = prepare(ds, opts);
   // Staged before training: a kill -9 at any point leaves only this folder, which the next run removes.
   const staging = stageVersion(opts.store);
@@ -164,11 +160,10 @@ export async function trainAndStore(
     writeFileAtomic(join(staging.dir, METADATA_FILE), `${JSON.stringify(metadata, null, 2)}\n`);
     const version = staging.commit();
     metadata.version = version;
-    const versionDir = join(opts.store, "versions", version);
+    const versionDir = versionDirOf(opts.store, version);
     writeFileAtomic(join(versionDir, METADATA_FILE), `${JSON.stringify(metadata, null, 2)}\n`);
 
     let refused: TrainRunResult["refused"] = null;
-    const active = safeActiveMetadata(opts.store);
     if (opts.refuseIfWorseBy !== null && active && active.metrics.val_accuracy !== null) {
       const now = metadata.metrics.val_accuracy ?? 0;
       if (now < active.metrics.val_accuracy - opts.refuseIfWorseBy)
@@ -189,12 +184,27 @@ export async function trainAndStore(
   }
 }
 
-function safeActiveMetadata(store: string): VersionMetadata | null {
+/**
+ * The active version that `--require-better` compares with (null: nothing active, nothing to beat). A store that
+ * cannot say (damaged pointer or metadata) is an error before any training: silently treating it as "nothing
+ * to beat" would turn the safeguard off exactly when something is wrong.
+ */
+function activeToBeat(opts: TrainRunOptions): VersionMetadata | null {
+  if (opts.refuseIfWorseBy === null) return null;
+  let active: VersionMetadata | null;
   try {
-    return readActiveMetadata(store);
-  } catch {
-    return null;
+    active = readActiveMetadata(opts.store);
+  } catch (err) {
+    throw new TrainingError(
+      `cannot compare with the active model (${(err as Error).message}); repair the store (facegate rollback) or train with --force`,
+    );
   }
+  const accuracy = active?.metrics?.val_accuracy;
+  if (active && accuracy !== null && typeof accuracy !== "number")
+    throw new TrainingError(
+      `cannot compare with the active model: its metadata has no validation accuracy; repair the store (facegate rollback) or train with --force`,
+    );
+  return active;
 }
 
 interface Evaluation {

@@ -2,10 +2,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { FaceAnalyzer } from "../vision/analyzer.ts";
 import { decodeImage } from "../vision/decode.ts";
+import { mapFivePoints } from "../vision/five-points.ts";
 import { fivePointsFrom68 } from "../vision/landmarks68.ts";
 import { mulberry32, type Rng } from "../vision/mask/rng.ts";
 import { drawSyntheticMask } from "../vision/mask/synthetic.ts";
-import type { Box, FivePoints } from "../vision/types.ts";
+import type { Box } from "../vision/types.ts";
 import type { UpperProjectionJson } from "../vision/upper-projection.ts";
 
 /**
@@ -56,7 +57,7 @@ export async function photoDifferences(
   const [face] = await analyzer.analyzeDecoded(decoded, { maxFaces: 1 });
   if (!face) return [];
   const { image, scale } = decoded;
-  const points = face.landmarks.map(([x, y]) => [x / scale, y / scale]) as unknown as FivePoints;
+  const points = mapFivePoints(face.landmarks, ([x, y]) => [x / scale, y / scale]);
   const box = face.box.map((v) => v / scale) as unknown as Box;
   const plain = await analyzer.embedUpperFaceRaw(image, points);
   const out: Float32Array[] = [];

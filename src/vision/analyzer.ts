@@ -2,6 +2,7 @@ import { alignByEyes, alignFace } from "./align.ts";
 import { iou } from "./box-overlap.ts";
 import { type DecodedImage, decodeImage } from "./decode.ts";
 import { ImageError } from "./errors.ts";
+import { mapFivePoints } from "./five-points.ts";
 import { fivePointsFrom68, type Landmarks68 } from "./landmarks68.ts";
 import type { MaskClassifier } from "./mask-classifier.ts";
 import { occludeLowerFace, sharpness } from "./quality.ts";
@@ -95,7 +96,7 @@ export class FaceAnalyzer {
       if (opts.skipEmbedding?.some((b) => overlaps(b, box))) {
         faces.push({
           box,
-          landmarks: d.landmarks.map(s) as unknown as FivePoints,
+          landmarks: mapFivePoints(d.landmarks, s),
           detectorScore: d.score,
           embedding: new Float32Array(0),
           masked: false,
@@ -122,7 +123,7 @@ export class FaceAnalyzer {
         byEyes && (masked || opts.withUpper) ? await this.embedUpperFace(byEyes) : undefined;
       faces.push({
         box,
-        landmarks: points.map(s) as unknown as FivePoints,
+        landmarks: mapFivePoints(points, s),
         detectorScore: d.score,
         embedding,
         upperEmbedding,

@@ -18,3 +18,25 @@ export class ImageError extends Error {
     this.name = "ImageError";
   }
 }
+
+/** A class-names file for a face classifier that cannot be read or is not a list of names. */
+export class ClassNamesError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ClassNamesError";
+  }
+}
+
+/**
+ * A model worker thread died (uncaught error, out of memory) with this request in flight. The worker is
+ * restarted with backoff; later requests go to the new one.
+ */
+export class WorkerExitedError extends Error {
+  constructor(
+    readonly worker: string,
+    detail: string,
+  ) {
+    super(`${worker} exited (${detail}); it is being restarted`);
+    this.name = "WorkerExitedError";
+  }
+}

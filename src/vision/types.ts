@@ -1,9 +1,8 @@
-/** Packed 8-bit RGB pixels, row-major, 3 bytes per pixel. The one image currency of the vision room. */
-export interface RgbImage {
-  readonly data: Uint8Array;
-  readonly width: number;
-  readonly height: number;
-}
+// The image currency is defined where frames are made (capture, the lowest room that has pixels) and used by
+// every room above it; vision's callers keep importing it from here.
+export type { RgbImage } from "../capture/types.ts";
+
+import type { RgbImage } from "../capture/types.ts";
 
 export type Point = readonly [x: number, y: number];
 /** [x, y, width, height] in pixels of the image the detector was given. */

@@ -1,13 +1,14 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { buildPerson, enrollPolicyFor, type PhotoFaces } from "../../recognition/enroll.ts";
+import { PeopleFolderError } from "../../recognition/errors.ts";
 import { Gallery } from "../../recognition/gallery.ts";
 import { assertLocallyWritable, readGalleryFor, writeGalleryFile } from "../../recognition/gallery-file.ts";
+import { listPersonFolders, type PersonFolder } from "../../recognition/person-folders.ts";
 import { calibrationFor, defaultCalibrationPath } from "../../recognition/recognizer.ts";
 import { WEIGHTS_DIR } from "../../vision/factory.ts";
+import { walkImages } from "../../vision/image-files.ts";
 import { VisionClient } from "../../vision/worker/vision-client.ts";
 import { parseCommandArgs, requireOption, UsageError } from "../args.ts";
-import { walkImages } from "../inputs.ts";
 import { visionConfigFrom, visionFlags } from "../vision-options.ts";
 
 export const enrollUsage = `facegate enroll <dir> --gallery <path> [--only <name>]... [--json]
@@ -74,20 +75,16 @@ export async function runEnroll(argv: string[]): Promise<number> {
   }
 }
 
-function listPeople(root: string, only?: string[]): { name: string; dir: string }[] {
-  let entries: import("node:fs").Dirent[];
+function listPeople(root: string, only?: string[]): PersonFolder[] {
+  let folders: PersonFolder[];
   try {
-    if (!statSync(root).isDirectory()) throw new UsageError(`${root} is not a folder`);
-    entries = readdirSync(root, { withFileTypes: true });
+    folders = listPersonFolders(root);
   } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`cannot read folder ${root} (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    // A wrong people folder is a wrong command line here: exit 2 with the usage.
+    if (err instanceof PeopleFolderError) throw new UsageError(err.message);
+    throw err;
   }
-  const people = entries
-    .filter((e) => e.isDirectory() && !e.name.startsWith("."))
-    .map((e) => ({ name: e.name.normalize("NFC"), dir: join(root, e.name) }))
-    .filter((p) => !only || only.includes(p.name))
-    .sort((a, b) => a.name.localeCompare(b.name));
+  const people = folders.filter((p) => !only || only.includes(p.name));
   if (people.length === 0)
     throw new UsageError(`${root} holds no person folders (one folder per person expected)`);
   return people;

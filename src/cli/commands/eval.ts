@@ -2,7 +2,6 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { evaluate } from "../../evaluation/evaluate.ts";
 import { loadAnalyses } from "../../evaluation/load-analyses.ts";
-import { readManifestForCommand } from "../../evaluation/manifest.ts";
 import { markdownReport } from "../../evaluation/markdown.ts";
 import { writePlots } from "../../evaluation/plots.ts";
 import type { StrangerSplit } from "../../evaluation/report.ts";
@@ -10,6 +9,7 @@ import { calibrationFor, defaultCalibrationPath } from "../../recognition/recogn
 import { WEIGHTS_DIR } from "../../vision/factory.ts";
 import { VisionClient } from "../../vision/worker/vision-client.ts";
 import { parseCommandArgs, requireOption, UsageError } from "../args.ts";
+import { readManifestForCommand } from "../manifest.ts";
 import { visionConfigFrom, visionFlags } from "../vision-options.ts";
 
 export const evalUsage = `facegate eval --manifest <manifest.tsv> [--json <file>] [--plots <dir>] [--split B|A|all] [--cache <file> | --no-cache]

@@ -1,7 +1,9 @@
 import { parseArgs } from "node:util";
 import type { ModelSummary } from "../../training/keras/convert.ts";
 import { KerasImportError } from "../../training/keras/errors.ts";
-import { importKerasH5, readClassNames } from "../../training/keras/import-h5.ts";
+import { importKerasH5 } from "../../training/keras/import-h5.ts";
+import { ClassNamesError } from "../../vision/errors.ts";
+import { readClassNames } from "../../vision/face-classifier/class-names.ts";
 
 const USAGE = "usage: facegate import-h5 <model.h5> <outdir> [--class-names <file>]";
 
@@ -39,7 +41,7 @@ export async function runImportH5(argv: string[]): Promise<number> {
     console.log(formatSummary(result.summary, result.kerasVersion, result.outDir, classNames));
     return 0;
   } catch (error) {
-    if (error instanceof KerasImportError) {
+    if (error instanceof KerasImportError || error instanceof ClassNamesError) {
       console.error(`import-h5: ${error.message}`);
       return 1;
     }

@@ -1,4 +1,4 @@
-import { listVersions, readPointer, rollback } from "../../training/model-store.ts";
+import { listVersions, readPointer, rollback } from "../../recognition/model-store.ts";
 import { parseCommandArgs, requireOption } from "../args.ts";
 
 export const rollbackUsage = `facegate rollback --store <model store> [--list] [--json]

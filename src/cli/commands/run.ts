@@ -1,4 +1,4 @@
-import { Daemon } from "../../pipeline/daemon.ts";
+import { Daemon } from "../../daemon/daemon.ts";
 import { loadSettings } from "../../settings/load.ts";
 import { createLogger } from "../../system/logger.ts";
 import { parseCommandArgs, requireOption } from "../args.ts";

@@ -1,18 +1,9 @@
-import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { thresholdFor } from "../../recognition/calibration.ts";
-import { DEFAULT_ENROLL_POLICY } from "../../recognition/enroll.ts";
-import { calibrationFor, defaultCalibrationPath } from "../../recognition/recognizer.ts";
 import { TrainingError } from "../../training/errors.ts";
-import { extractDataset } from "../../training/extract.ts";
-import { datasetFromNpz, peopleFromDataset } from "../../training/from-npz.ts";
 import { DEFAULT_HEAD_OPTIONS } from "../../training/head.ts";
-import { loadMaskDrawer } from "../../training/mask-hook.ts";
-import { writeDatasetNpz } from "../../training/npz.ts";
 import { readRetrainConfig } from "../../training/retrain-config.ts";
-import { trainAndStore } from "../../training/train-run.ts";
-import { PACKAGE_ROOT, WEIGHTS_DIR } from "../../vision/factory.ts";
+import { trainVersion } from "../../training/train-version.ts";
 import { VisionClient } from "../../vision/worker/vision-client.ts";
 import { parseCommandArgs, UsageError } from "../args.ts";
 import { visionConfigFrom, visionFlags } from "../vision-options.ts";
@@ -82,6 +73,9 @@ export async function runTrain(argv: string[]): Promise<number> {
   if (!(valSplit >= 0 && valSplit < 0.9)) throw new UsageError("--val-split must be between 0 and 0.9");
   // Measured on lfw-dev (see the training report): calibration-only keeps more known faces for the same stranger rate.
   const unknownClass = (values["unknown-class"] ?? "no") === "yes";
+  const maxEpochs = positiveInt(values.epochs, "--epochs", DEFAULT_HEAD_OPTIONS.maxEpochs);
+  const augmentations = positiveInt(values.augment, "--augment", 2, 0);
+  const maskedCopies = positiveInt(values["masked-copies"], "--masked-copies", 1, 0);
 
   // Missing inputs fail before the models load (seconds on a Pi): exit 1, the active model untouched.
   for (const path of [fromNpz ?? (peopleDir as string), ...(fromNpz ? [] : negatives)])
@@ -106,80 +100,22 @@ export async function runTrain(argv: string[]): Promise<number> {
   const started = Date.now();
   await vision.start();
   try {
-    const calibration = calibrationFor(defaultCalibrationPath(WEIGHTS_DIR), vision.embedderId);
-    let extraction: Awaited<ReturnType<typeof extractDataset>> | null = null;
-    let dataset: Awaited<ReturnType<typeof datasetFromNpz>>["dataset"];
-    let people: ReturnType<typeof peopleFromDataset>;
-    let dataHash: string;
-    const maskDrawer = await loadMaskDrawer();
-    if (fromNpz) {
-      const r = await datasetFromNpz(fromNpz, vision);
-      dataset = r.dataset;
-      people = peopleFromDataset(dataset);
-      dataHash = createHash("sha256").update(readFileSync(fromNpz)).digest("hex");
-      log(`${fromNpz}: ${dataset.samples.length} faces, ${r.reembedded} embedded again, ${r.lost} lost`);
-    } else {
-      const policy = {
-        ...DEFAULT_ENROLL_POLICY,
-        outlierThreshold: calibration
-          ? (thresholdFor(calibration, "full", 1) ?? DEFAULT_ENROLL_POLICY.outlierThreshold)
-          : DEFAULT_ENROLL_POLICY.outlierThreshold,
-      };
-      extraction = await extractDataset(vision, peopleDir as string, negatives, {
-        policy,
-        augmentations: positiveInt(values.augment, "--augment", 2, 0),
-        maskedCopies: positiveInt(values["masked-copies"], "--masked-copies", 1, 0),
-        maskDrawer,
-        seed,
-        onPhoto: () => {
-          if (stop) throw new TrainingError("interrupted; the active model is unchanged");
-        },
-      });
-      dataset = extraction.dataset;
-      people = extraction.people;
-      dataHash = extraction.dataHash;
-      for (const p of extraction.perPerson)
-        log(`${p.name}: ${p.used}/${p.photos} photos used, +${p.augmented} augmented, +${p.masked} masked`);
-      for (const s of extraction.skipped) log(`  skipped ${s.file}: ${s.reason}`);
-    }
-    if (values["export-npz"]) {
-      writeDatasetNpz(values["export-npz"], dataset);
-      log(`wrote ${values["export-npz"]} (${dataset.samples.length} faces)`);
-    }
-    const gallery = calibration
-      ? {
-          full: thresholdFor(calibration, "full", people.length) ?? 0.5,
-          upper:
-            thresholdFor(calibration, "upper", people.length) ??
-            thresholdFor(calibration, "full", people.length) ??
-            0.5,
-        }
-      : null;
-    const result = await trainAndStore(dataset, people, {
+    const result = await trainVersion(vision, {
       store,
+      peopleDir,
+      fromNpz,
+      negatives,
       seed,
-      valFraction: valSplit,
-      head: {
-        ...DEFAULT_HEAD_OPTIONS,
-        maxEpochs: positiveInt(values.epochs, "--epochs", DEFAULT_HEAD_OPTIONS.maxEpochs),
-      },
+      valSplit,
+      maxEpochs,
+      augmentations,
+      maskedCopies,
       unknownClass,
-      galleryThresholds: gallery,
-      facegateVersion: packageVersion(),
-      detectorId: vision.detectorId,
-      dataHash,
+      exportNpz: values["export-npz"],
       activate: !values["no-activate"],
       refuseIfWorseBy: values["require-better"] && !values.force ? 0.005 : null,
       shouldStop: () => stop,
-      report: {
-        per_person: extraction?.perPerson ?? null,
-        skipped: extraction?.skipped ?? [],
-        negatives: extraction?.negatives ?? null,
-        synthetic_masks: maskDrawer
-          ? "drawn"
-          : "not available (src/vision/mask has no drawSyntheticMask yet)",
-        from_npz: fromNpz ?? null,
-      },
+      log,
     });
     const m = result.metadata;
     const summary = {
@@ -188,7 +124,7 @@ export async function runTrain(argv: string[]): Promise<number> {
       activated: result.activated,
       refused: result.refused,
       people: m.people.length,
-      samples: dataset.samples.length,
+      samples: result.samples,
       val_accuracy: m.metrics.val_accuracy,
       best_epoch: m.metrics.best_epoch,
       epochs_run: m.metrics.epochs_run,
@@ -216,14 +152,5 @@ export async function runTrain(argv: string[]): Promise<number> {
     process.off("SIGTERM", onTerm);
     process.off("SIGINT", onTerm);
     await vision.stop();
-  }
-}
-
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string })
-      .version;
-  } catch {
-    return "unknown";
   }
 }

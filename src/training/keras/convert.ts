@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
+import { initTfjsBackend } from "../../vision/tfjs/backend.ts";
 import { KerasImportError } from "./errors.ts";
 import { readKerasH5 } from "./h5-reader.ts";
-import { initTfjsBackend } from "./tfjs-backend.ts";
 import { convertModelTopology } from "./topology.ts";
 import { assignKerasWeights } from "./weights.ts";
 

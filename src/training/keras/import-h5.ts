@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { readFile, rename, rm, stat } from "node:fs/promises";
+import { rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
+import { fileSystemSaver } from "../../vision/tfjs/fs-io.ts";
 import { loadKerasH5, type ModelSummary } from "./convert.ts";
 import { KerasImportError } from "./errors.ts";
-import { fileSystemSaver } from "./tfjs-fs-io.ts";
 
 export interface ImportH5Options {
   /** Class labels, one per output unit; stored in model.json's userDefinedMetadata. */
@@ -45,28 +45,6 @@ export async function importKerasH5(
   } finally {
     model.dispose();
   }
-}
-
-/** Reads a class-names file: a JSON array of strings, or one name per line. */
-export async function readClassNames(file: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch {
-    throw new KerasImportError("FILE_NOT_FOUND", `${file}: cannot read class-names file`);
-  }
-  const trimmed = text.trim();
-  if (trimmed.startsWith("[")) {
-    const parsed: unknown = JSON.parse(trimmed);
-    if (!Array.isArray(parsed) || !parsed.every((n) => typeof n === "string")) {
-      throw new KerasImportError("BAD_ARGUMENT", `${file}: expected a JSON array of strings`);
-    }
-    return parsed;
-  }
-  return trimmed
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l.length > 0);
 }
 
 function checkClassCount(classNames: string[], summary: ModelSummary): void {

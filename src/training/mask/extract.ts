@@ -3,11 +3,12 @@ import { join } from "node:path";
 import { alignByEyes, alignFace } from "../../vision/align.ts";
 import type { FaceAnalyzer } from "../../vision/analyzer.ts";
 import { decodeImage } from "../../vision/decode.ts";
+import { mapFivePoints } from "../../vision/five-points.ts";
 import { fivePointsFrom68 } from "../../vision/landmarks68.ts";
 import { maskFeatures } from "../../vision/mask/features.ts";
 import { hash01, mulberry32 } from "../../vision/mask/rng.ts";
 import { drawSyntheticMask } from "../../vision/mask/synthetic.ts";
-import type { Box, FivePoints } from "../../vision/types.ts";
+import type { Box } from "../../vision/types.ts";
 
 /**
  * What the mask flag sees of one face, computed by the real analyzer (cascade detector, 68-point landmarks,
@@ -126,7 +127,7 @@ export async function runJob(
   const { image, scale } = decoded;
   const size = analyzer.embedder.inputSize;
   // Pixel features on the eye-aligned crop, as the analyzer gives the flag; the embedding is the whole face's.
-  const lm = face.landmarks.map(([x, y]) => [x / scale, y / scale]) as unknown as FivePoints;
+  const lm = mapFivePoints(face.landmarks, ([x, y]) => [x / scale, y / scale]);
   const id = `${job.set}/${job.path.split("/").slice(-2).join("/")}`;
   const out: FaceRecord[] = [
     {

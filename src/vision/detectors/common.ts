@@ -1,7 +1,8 @@
 import sharp from "sharp";
 import { iou } from "../box-overlap.ts";
 import { ImageError } from "../errors.ts";
-import type { Box, Detection, FivePoints, RgbImage } from "../types.ts";
+import { fivePoints } from "../five-points.ts";
+import type { Box, Detection, Point, RgbImage } from "../types.ts";
 
 /** Options every detector adapter understands; each adapter documents its own defaults. */
 export interface DetectorOptions {
@@ -159,9 +160,7 @@ export function toDetection(
   const by1 = Math.max(0, iy(y1));
   const bx2 = Math.min(image.width, ix(x2));
   const by2 = Math.min(image.height, iy(y2));
-  const landmarks = [0, 1, 2, 3, 4].map(
-    (i) => [ix(kps[2 * i]), iy(kps[2 * i + 1])] as const,
-  ) as unknown as FivePoints;
+  const landmarks = fivePoints([0, 1, 2, 3, 4].map((i): Point => [ix(kps[2 * i]), iy(kps[2 * i + 1])]));
   return {
     box: [bx1, by1, Math.max(0, bx2 - bx1), Math.max(0, by2 - by1)],
     score: Math.min(1, Math.max(0, score)),

@@ -1,98 +1,69 @@
-import { Worker } from "node:worker_threads";
 import type { Box, RgbImage } from "../types.ts";
-import { closeWorker } from "../worker/close-worker.ts";
+import { type RestartBackoff, type RpcLogger, spawnWorker, WorkerRpc, workerUrl } from "../worker/rpc.ts";
 import type {
-  ClassifierReady,
-  ClassifyReply,
+  ClassifierInfo,
   ClassifyRequest,
+  ClassifyResult,
   FaceClassifierConfig,
   FaceClassifierWorkerData,
 } from "./protocol.ts";
 
-// Same arrangement as the vision worker: .ts under tsx (tsx registered inside the worker first), .js compiled.
-const FROM_SOURCE = import.meta.url.endsWith(".ts");
-const WORKER_URL = new URL(`./worker${FROM_SOURCE ? ".ts" : ".js"}`, import.meta.url);
+const WORKER_URL = workerUrl("worker", import.meta.url);
 
-function spawnWorker(workerData: FaceClassifierWorkerData): Worker {
-  if (!FROM_SOURCE) return new Worker(WORKER_URL, { workerData });
-  const tsx = import.meta.resolve("tsx/esm/api");
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
-  return new Worker(code, { eval: true, workerData });
+export interface FaceClassifierClientOptions {
+  /** Where restarts of a worker that died are logged (the daemon's logger). */
+  logger?: RpcLogger;
+  backoff?: RestartBackoff;
 }
-
-type Pending = { resolve: (p: Float32Array[]) => void; reject: (e: Error) => void };
 
 /**
  * A whole-face classifier (imported Keras model) in its own worker thread. `classify` sends one frame and the
- * face boxes in it; the worker crops, resizes, preprocesses and returns one softmax per box.
+ * face boxes in it; the worker crops, resizes, preprocesses and returns one softmax per box. A worker that
+ * dies is restarted like the vision worker (see WorkerRpc).
  */
 export class FaceClassifierClient {
-  #worker: Worker | null = null;
-  #nextId = 1;
-  readonly #pending = new Map<number, Pending>();
+  readonly #rpc: WorkerRpc<ClassifierInfo, ClassifyRequest, ClassifyResult>;
   classes: string[] = [];
   backend = "";
   /** Milliseconds the worker spent on the last request (crop + inference), for stats and benchmarks. */
   lastMs = 0;
 
-  constructor(private readonly config: FaceClassifierConfig) {}
+  constructor(config: FaceClassifierConfig, options: FaceClassifierClientOptions = {}) {
+    const workerData: FaceClassifierWorkerData = { config };
+    this.#rpc = new WorkerRpc({
+      name: "face classifier",
+      spawn: () => spawnWorker(WORKER_URL, { workerData }),
+      ...options,
+    });
+  }
 
   async start(): Promise<void> {
-    const worker = spawnWorker({ config: this.config });
-    const ready = await new Promise<ClassifierReady>((resolve, reject) => {
-      worker.once("message", resolve);
-      worker.once("error", reject);
-      worker.once("exit", (code) => reject(new Error(`face classifier exited (code ${code}) while loading`)));
-    });
-    worker.removeAllListeners("error");
-    worker.removeAllListeners("exit");
-    if (!ready.ready) {
-      await worker.terminate();
-      throw new Error(`face classifier: ${ready.error}`);
+    let info: ClassifierInfo;
+    try {
+      info = await this.#rpc.start();
+    } catch (err) {
+      const e = err as Error;
+      if (!e.message.startsWith("face classifier")) e.message = `face classifier: ${e.message}`;
+      throw e;
     }
-    this.classes = ready.classes;
-    this.backend = ready.backend;
-    worker.on("message", (reply: ClassifyReply) => this.#settle(reply));
-    worker.on("error", (err) => this.#failAll(err));
-    worker.on("exit", (code) => this.#failAll(new Error(`face classifier exited (code ${code})`)));
-    worker.unref();
-    this.#worker = worker;
+    this.classes = info.classes;
+    this.backend = info.backend;
   }
 
   /** One softmax per box (frame pixels), in the order of `boxes`. */
-  classify(image: RgbImage, boxes: Box[]): Promise<Float32Array[]> {
-    if (boxes.length === 0) return Promise.resolve([]);
-    const worker = this.#worker;
-    if (!worker) return Promise.reject(new Error("face classifier is not running"));
-    const req: ClassifyRequest = { id: this.#nextId++, image, boxes };
-    if (this.#pending.size === 0) worker.ref();
-    return new Promise((resolve, reject) => {
-      this.#pending.set(req.id, { resolve, reject });
-      worker.postMessage(req);
-    });
+  async classify(image: RgbImage, boxes: Box[]): Promise<Float32Array[]> {
+    if (boxes.length === 0) return [];
+    const result = await this.#rpc.call({ image, boxes });
+    this.lastMs = result.ms;
+    return result.probs;
   }
 
-  async stop(): Promise<void> {
-    const w = this.#worker;
-    this.#worker = null;
-    if (!w) return;
-    await closeWorker(w);
-    this.#failAll(new Error("face classifier stopped"));
+  /** Times the worker was restarted after dying. */
+  get restarts(): number {
+    return this.#rpc.restarts;
   }
 
-  #settle(reply: ClassifyReply): void {
-    const p = this.#pending.get(reply.id);
-    if (!p) return;
-    this.#pending.delete(reply.id);
-    if (this.#pending.size === 0) this.#worker?.unref();
-    if (reply.ok) {
-      this.lastMs = reply.ms;
-      p.resolve(reply.probs);
-    } else p.reject(new Error(reply.error));
-  }
-
-  #failAll(err: Error): void {
-    for (const p of this.#pending.values()) p.reject(err);
-    this.#pending.clear();
+  stop(): Promise<void> {
+    return this.#rpc.close();
   }
 }

@@ -16,13 +16,21 @@ export interface FaceClassifierWorkerData {
   config: FaceClassifierConfig;
 }
 
-/** Either whole regions of a frame (`boxes`, cropped in the worker) or nothing else: the frame is copied once. */
-export type ClassifyRequest = { id: number; image: RgbImage; boxes: Box[] };
+/** Whole regions of a frame (`boxes`, cropped in the worker): the frame is copied once. */
+export interface ClassifyRequest {
+  image: RgbImage;
+  boxes: Box[];
+}
 
-export type ClassifyReply =
-  | { id: number; ok: true; probs: Float32Array[]; ms: number }
-  | { id: number; ok: false; error: string };
+export interface ClassifyResult {
+  /** One softmax per box. */
+  probs: Float32Array[];
+  /** Milliseconds the worker spent (crop + inference). */
+  ms: number;
+}
 
-export type ClassifierReady =
-  | { ready: true; classes: string[]; backend: string; inputSize: number }
-  | { ready: false; error: string };
+export interface ClassifierInfo {
+  classes: string[];
+  backend: string;
+  inputSize: number;
+}

@@ -2,24 +2,26 @@ import type { AnalyzedFace, AnalyzerOptions } from "../analyzer.ts";
 import type { VisionConfig } from "../factory.ts";
 import type { RgbImage } from "../types.ts";
 
+/** One analysis: an encoded image (decoded in the worker) or a decoded frame. */
 export type VisionRequest =
-  | { id: number; kind: "encoded"; bytes: Uint8Array; opts: AnalyzerOptions }
-  | { id: number; kind: "raw"; image: RgbImage; scale: number; opts: AnalyzerOptions };
+  | { kind: "encoded"; bytes: Uint8Array; opts: AnalyzerOptions }
+  | { kind: "raw"; image: RgbImage; scale: number; opts: AnalyzerOptions };
 
-export type VisionReply =
-  | { id: number; ok: true; faces: AnalyzedFace[]; width: number; height: number }
-  | { id: number; ok: false; error: string; errorName: string };
+export interface VisionResult {
+  faces: AnalyzedFace[];
+  /** Original image size (after EXIF rotation). */
+  width: number;
+  height: number;
+}
 
-export type VisionReady =
-  | {
-      ready: true;
-      embedderId: string;
-      embedderDim: number;
-      detectorId: string;
-      maskClassifierId: string | null;
-      upperProjectionId: string | null;
-    }
-  | { ready: false; error: string; errorName: string };
+/** What the worker reports once its models are loaded. */
+export interface VisionInfo {
+  embedderId: string;
+  embedderDim: number;
+  detectorId: string;
+  maskClassifierId: string | null;
+  upperProjectionId: string | null;
+}
 
 export interface VisionWorkerData {
   config: VisionConfig;

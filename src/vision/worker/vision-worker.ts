@@ -2,55 +2,34 @@
 // the daemon's event loop stays free for MQTT and capture, and onnxruntime-node 1.30 overflows the main
 // thread's native stack while initialising in a process started with a very long command line
 // (`facegate identify <thousands of paths>`); a worker has its own stack and is not affected.
-import { parentPort, workerData } from "node:worker_threads";
-import type { FaceAnalyzer } from "../analyzer.ts";
+import { workerData } from "node:worker_threads";
 import { decodeImage } from "../decode.ts";
 import { createAnalyzer } from "../factory.ts";
 import { loadDefaultMaskClassifier } from "../mask/load.ts";
-import type { VisionReady, VisionReply, VisionRequest, VisionWorkerData } from "./protocol.ts";
-
-const port = parentPort;
-if (!port) throw new Error("vision-worker must run in a worker thread");
+import type { VisionInfo, VisionRequest, VisionResult, VisionWorkerData } from "./protocol.ts";
+import { serveWorker } from "./rpc.ts";
 
 const { config } = workerData as VisionWorkerData;
-let analyzer: FaceAnalyzer;
-try {
-  analyzer = await createAnalyzer(config, (threads) => loadDefaultMaskClassifier(threads));
-  const ready: VisionReady = {
-    ready: true,
-    embedderId: analyzer.embedder.id,
-    embedderDim: analyzer.embedder.dim,
-    detectorId: analyzer.detector.id,
-    maskClassifierId: analyzer.maskClassifier?.id ?? null,
-    upperProjectionId: analyzer.upperProjection?.id ?? null,
-  };
-  port.postMessage(ready);
-} catch (err) {
-  const e = err as Error;
-  const ready: VisionReady = { ready: false, error: e.message, errorName: e.name };
-  port.postMessage(ready);
-  process.exit(0);
-}
 
-port.on("message", async (req: VisionRequest | { kind: "close" }) => {
-  if (req.kind === "close") {
-    await analyzer.close();
-    port.close();
-    return;
-  }
-  let reply: VisionReply;
-  try {
-    if (req.kind === "encoded") {
-      const decoded = await decodeImage(req.bytes);
-      const faces = await analyzer.analyzeDecoded(decoded, req.opts);
-      reply = { id: req.id, ok: true, faces, width: decoded.originalWidth, height: decoded.originalHeight };
-    } else {
+await serveWorker<VisionInfo, VisionRequest, VisionResult>("vision-worker", async () => {
+  const analyzer = await createAnalyzer(config, (threads) => loadDefaultMaskClassifier(threads));
+  return {
+    info: {
+      embedderId: analyzer.embedder.id,
+      embedderDim: analyzer.embedder.dim,
+      detectorId: analyzer.detector.id,
+      maskClassifierId: analyzer.maskClassifier?.id ?? null,
+      upperProjectionId: analyzer.upperProjection?.id ?? null,
+    },
+    async handle(req) {
+      if (req.kind === "encoded") {
+        const decoded = await decodeImage(req.bytes);
+        const faces = await analyzer.analyzeDecoded(decoded, req.opts);
+        return { faces, width: decoded.originalWidth, height: decoded.originalHeight };
+      }
       const faces = await analyzer.analyzeImage(req.image, req.scale, req.opts);
-      reply = { id: req.id, ok: true, faces, width: req.image.width, height: req.image.height };
-    }
-  } catch (err) {
-    const e = err as Error;
-    reply = { id: req.id, ok: false, error: e.message, errorName: e.name };
-  }
-  port.postMessage(reply);
+      return { faces, width: req.image.width, height: req.image.height };
+    },
+    close: () => analyzer.close(),
+  };
 });

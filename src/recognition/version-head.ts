@@ -1,11 +1,11 @@
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import type { TemplateSpace } from "../recognition/gallery.ts";
-import { initTfjsBackend } from "../training/keras/tfjs-backend.ts";
-import { fileSystemLoader } from "../training/keras/tfjs-fs-io.ts";
-import { HEAD_DIR, type VersionMetadata } from "../training/model-store.ts";
-import { decideOpenSet, type OpenSetDecision } from "../training/open-set.ts";
+import { initTfjsBackend } from "../vision/tfjs/backend.ts";
+import { fileSystemLoader } from "../vision/tfjs/fs-io.ts";
+import type { TemplateSpace } from "./gallery.ts";
 import { compileHead } from "./head-forward.ts";
+import { HEAD_DIR, type VersionMetadata } from "./model-store.ts";
+import { decideOpenSet, type OpenSetDecision } from "./open-set.ts";
 
 /** A model version's classifier head as the daemon runs it: one open-set decision per candidate face. */
 export interface VersionHead {
@@ -19,7 +19,7 @@ export interface VersionHead {
 
 /**
  * Loads the head of the version in `dir` (not "the active one": current.json may move on while this loads, and
- * the gallery read a moment ago is from `dir`). Same rule as training/active-head.ts, evaluated in plain JS when
+ * the gallery read a moment ago is from `dir`). The open-set rule (./open-set.ts), evaluated in plain JS when
  * the head's layers allow (they do for heads facegate trains), else through TF.js.
  */
 export async function loadVersionHead(dir: string, metadata: VersionMetadata): Promise<VersionHead> {

@@ -1,11 +1,12 @@
 import type { CaptureState, CaptureStatus } from "../capture/types.ts";
-import type { ErrorTopic } from "../mqtt/error-topic.ts";
-import type { PresenceTracker } from "../mqtt/presence.ts";
-import type { MqttPublisher } from "../mqtt/publisher.ts";
-import { type CameraState, type CameraStats, messages } from "../mqtt/topics.ts";
+import type { CameraStats } from "../events/types.ts";
+import type { FaceEventMessage, PipelineBus, ReloadOutcome } from "../pipeline/bus.ts";
+import { encodeJpeg, type SnapshotStore } from "../pipeline/snapshot.ts";
 import type { Logger } from "../system/logger.ts";
-import type { FaceEventMessage, PipelineBus, ReloadOutcome } from "./bus.ts";
-import { encodeJpeg, type SnapshotStore } from "./snapshot.ts";
+import type { ErrorTopic } from "./error-topic.ts";
+import type { PresenceTracker } from "./presence.ts";
+import type { MqttPublisher } from "./publisher.ts";
+import { type CameraState, messages } from "./topics.ts";
 
 export interface MqttBridgeOptions {
   bus: PipelineBus;

@@ -111,6 +111,22 @@ export function readMetadata(dir: string): VersionMetadata {
   }
 }
 
+/** A version's metadata, refused when the version was trained for another embedder than the running one. */
+export function readMetadataFor(dir: string, embedderId: string): VersionMetadata {
+  const meta = readMetadata(dir);
+  if (meta.embedder !== embedderId)
+    throw new ModelStoreError(
+      dir,
+      `model version ${meta.version} was trained for embedder "${meta.embedder}", but "${embedderId}" runs; retrain`,
+    );
+  return meta;
+}
+
+/** Whether a version has a classifier head (a gallery-only version has none). */
+export function hasHead(dir: string): boolean {
+  return existsSync(join(dir, HEAD_DIR, "model.json"));
+}
+
 export function readActiveMetadata(store: string): VersionMetadata | null {
   const dir = activeVersionDir(store);
   return dir ? readMetadata(dir) : null;
@@ -121,6 +137,15 @@ export function listVersions(store: string): string[] {
   if (!existsSync(versionsDir(store))) return [];
   return readdirSync(versionsDir(store), { withFileTypes: true })
     .filter((e) => e.isDirectory() && existsSync(join(versionsDir(store), e.name, METADATA_FILE)))
+    .map((e) => e.name)
+    .sort();
+}
+
+/** Every folder under versions/, damaged ones (no metadata) included, oldest first: what `forget` must inspect. */
+export function listVersionFolders(store: string): string[] {
+  if (!existsSync(versionsDir(store))) return [];
+  return readdirSync(versionsDir(store), { withFileTypes: true })
+    .filter((e) => e.isDirectory())
     .map((e) => e.name)
     .sort();
 }
@@ -166,16 +191,24 @@ export function stageVersion(store: string): Staging {
   };
 }
 
+/** Staging folders in the store (unfinished versions), with the pid of the training that made each. */
+export function stagingFolders(store: string): { dir: string; pid: number }[] {
+  if (!existsSync(store)) return [];
+  const out: { dir: string; pid: number }[] = [];
+  for (const name of readdirSync(store)) {
+    if (!name.startsWith(STAGING_PREFIX)) continue;
+    out.push({ dir: join(store, name), pid: Number(/^\.staging-(\d+)-/.exec(name)?.[1] ?? Number.NaN) });
+  }
+  return out;
+}
+
 /** Removes staging folders left by training processes that died (kill -9, power cut). */
 export function removeStaleStaging(store: string): void {
-  if (!existsSync(store)) return;
-  for (const name of readdirSync(store)) {
-    const m = new RegExp(`^${STAGING_PREFIX}(\\d+)-`).exec(name);
-    if (!m) continue;
-    const pid = Number(m[1]);
+  for (const { dir, pid } of stagingFolders(store)) {
+    if (Number.isNaN(pid)) continue;
     // Our own staging and that of a training still running are not stale.
     if (pid === process.pid || isAlive(pid)) continue;
-    rmSync(join(store, name), { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -189,14 +222,24 @@ export function activateVersion(store: string, id: string): StorePointer {
   } catch {
     // A damaged pointer is replaced: it pointed nowhere usable anyway.
   }
+  return writePointer(store, id, previous === id ? (readPointer(store)?.previous ?? null) : previous);
+}
+
+/** Replaces `current.json` (atomically) so that `version` is active and `previous` is where rollback goes. */
+export function writePointer(store: string, version: string, previous: string | null): StorePointer {
   const pointer: StorePointer = {
     format: POINTER_FORMAT,
-    version: id,
-    previous: previous === id ? (readPointer(store)?.previous ?? null) : previous,
+    version,
+    previous,
     activated_at: new Date().toISOString(),
   };
   writeFileAtomic(pointerPath(store), `${JSON.stringify(pointer, null, 2)}\n`, 0o640);
   return pointer;
+}
+
+/** Removes `current.json`: the store has no active version (every version was deleted). */
+export function removePointer(store: string): void {
+  rmSync(pointerPath(store), { force: true });
 }
 
 /**

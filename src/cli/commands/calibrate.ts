@@ -1,16 +1,16 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
-import { parseCommandArgs, UsageError } from "../cli/args.ts";
-import { visionConfigFrom, visionFlags } from "../cli/vision-options.ts";
-import { thresholdFor } from "../recognition/calibration.ts";
-import { defaultCalibrationPath } from "../recognition/recognizer.ts";
-import { PACKAGE_ROOT, WEIGHTS_DIR } from "../vision/factory.ts";
-import { VisionClient } from "../vision/worker/vision-client.ts";
-import { calibrate } from "./calibrate.ts";
-import { loadAnalyses } from "./load-analyses.ts";
-import { readManifestForCommand } from "./manifest.ts";
-import { splitOf } from "./split.ts";
-import { analyzeSyntheticMasked } from "./synthetic-masked.ts";
+import { calibrate } from "../../evaluation/calibrate.ts";
+import { loadAnalyses } from "../../evaluation/load-analyses.ts";
+import { splitOf } from "../../evaluation/split.ts";
+import { analyzeSyntheticMasked } from "../../evaluation/synthetic-masked.ts";
+import { thresholdFor } from "../../recognition/calibration.ts";
+import { defaultCalibrationPath } from "../../recognition/recognizer.ts";
+import { PACKAGE_ROOT, WEIGHTS_DIR } from "../../vision/factory.ts";
+import { VisionClient } from "../../vision/worker/vision-client.ts";
+import { parseCommandArgs, UsageError } from "../args.ts";
+import { readManifestForCommand } from "../manifest.ts";
+import { visionConfigFrom, visionFlags } from "../vision-options.ts";
 
 export const DEFAULT_MANIFEST = "../shared/data/lfw-dev/manifest.tsv";
 

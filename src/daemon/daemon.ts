@@ -1,10 +1,11 @@
 import type { KeyObject } from "node:crypto";
-import { join } from "node:path";
 import { createFrameSource } from "../capture/create-source.ts";
 import type { CaptureStatus } from "../capture/types.ts";
+import type { ModelInfo } from "../events/types.ts";
 import { FleetApplier } from "../fleet/applier.ts";
 import { FleetDoor } from "../fleet/door.ts";
 import { readPublicKey } from "../fleet/keys.ts";
+import { MqttBridge } from "../mqtt/bridge.ts";
 import { brokerUrl, chooseBroker } from "../mqtt/broker.ts";
 import { CommandListener } from "../mqtt/commands.ts";
 import { HomeAssistantDiscovery } from "../mqtt/discovery.ts";
@@ -12,24 +13,23 @@ import type { EmbeddedBroker } from "../mqtt/embedded-broker.ts";
 import { ErrorTopic } from "../mqtt/error-topic.ts";
 import { PresenceTracker } from "../mqtt/presence.ts";
 import { MqttPublisher } from "../mqtt/publisher.ts";
-import { type ModelInfo, Topics } from "../mqtt/topics.ts";
+import { Topics } from "../mqtt/topics.ts";
+import { PipelineBus } from "../pipeline/bus.ts";
+import { CameraPipeline } from "../pipeline/camera-pipeline.ts";
+import { cameraOptionsFor, missingLocalSource } from "../pipeline/camera-source.ts";
+import { type LoadOptions, RecognitionState } from "../pipeline/recognition-state.ts";
+import { SnapshotStore } from "../pipeline/snapshot.ts";
+import { pointerPath } from "../recognition/model-store.ts";
 import { defaultCalibrationPath, type ThresholdOverrides } from "../recognition/recognizer.ts";
 import { loadSettings, type Settings } from "../settings/load.ts";
+import { FileWatcher } from "../system/file-watcher.ts";
 import { HealthMonitor } from "../system/health.ts";
 import type { Logger } from "../system/logger.ts";
 import { SdNotify, watchdogIntervalMs } from "../system/sd-notify.ts";
 import { WatchdogPetter } from "../system/watchdog.ts";
-import { POINTER_FILE } from "../training/model-store.ts";
 import { FaceClassifierClient } from "../vision/face-classifier/client.ts";
 import { type VisionConfig, WEIGHTS_DIR } from "../vision/factory.ts";
 import { VisionClient } from "../vision/worker/vision-client.ts";
-import { PipelineBus } from "./bus.ts";
-import { CameraPipeline } from "./camera-pipeline.ts";
-import { cameraOptionsFor, missingLocalSource } from "./camera-source.ts";
-import { GalleryWatcher } from "./gallery-watcher.ts";
-import { MqttBridge } from "./mqtt-bridge.ts";
-import { type LoadOptions, RecognitionState } from "./recognition-state.ts";
-import { SnapshotStore } from "./snapshot.ts";
 
 export interface DaemonOptions {
   settings: Settings;
@@ -66,16 +66,19 @@ function loadOptionsOf(settings: Settings): LoadOptions {
   };
 }
 
-function classifierOf(settings: Settings): FaceClassifierClient | null {
+function classifierOf(settings: Settings, logger: Logger): FaceClassifierClient | null {
   const c = settings.recognition.classifier;
   if (!c) return null;
-  return new FaceClassifierClient({
-    modelDir: c.model_dir,
-    classNamesFile: c.class_names,
-    inputSize: c.input_size,
-    preprocess: c.preprocess,
-    cropScale: c.crop_scale,
-  });
+  return new FaceClassifierClient(
+    {
+      modelDir: c.model_dir,
+      classNamesFile: c.class_names,
+      inputSize: c.input_size,
+      preprocess: c.preprocess,
+      cropScale: c.crop_scale,
+    },
+    { logger: logger.child({ part: "classifier" }) },
+  );
 }
 
 /**
@@ -85,6 +88,7 @@ function classifierOf(settings: Settings): FaceClassifierClient | null {
  */
 export class Daemon {
   readonly bus = new PipelineBus();
+  readonly #options: DaemonOptions;
   readonly #settings: Settings;
   readonly #log: Logger;
   readonly #notify: SdNotify;
@@ -100,14 +104,15 @@ export class Daemon {
   #commands: CommandListener | null = null;
   #bridge: MqttBridge | null = null;
   #fleet: FleetDoor | null = null;
-  #watcher: GalleryWatcher | null = null;
-  #storeWatcher: GalleryWatcher | null = null;
+  #galleryWatcher: FileWatcher | null = null;
+  #storeWatcher: FileWatcher | null = null;
   #classifier: FaceClassifierClient | null = null;
   #watchdog: WatchdogPetter | null = null;
   #statsTimer: NodeJS.Timeout | null = null;
   #stopping: Promise<void> | null = null;
 
-  constructor(private readonly options: DaemonOptions) {
+  constructor(options: DaemonOptions) {
+    this.#options = options;
     this.#settings = options.settings;
     this.#log = options.logger;
     const env = options.env ?? process.env;
@@ -115,7 +120,9 @@ export class Daemon {
       socket: env.NOTIFY_SOCKET,
       logger: options.logger.child({ part: "sd_notify" }),
     });
-    this.#vision = new VisionClient(visionConfigOf(options.settings));
+    this.#vision = new VisionClient(visionConfigOf(options.settings), {
+      logger: options.logger.child({ part: "vision" }),
+    });
   }
 
   /** The embedded broker's URL, or null when `mqtt.url` is used. */
@@ -125,7 +132,7 @@ export class Daemon {
 
   async start(): Promise<void> {
     const s = this.#settings;
-    const env = this.options.env ?? process.env;
+    const env = this.#options.env ?? process.env;
     // A door that cannot check fleet signatures must not start (it would run a gallery nobody can update).
     const fleetKey = s.fleet ? readPublicKey(s.fleet.public_key) : null;
     await this.#notify.start();
@@ -140,7 +147,7 @@ export class Daemon {
       },
       "models loaded",
     );
-    this.#classifier = classifierOf(s);
+    this.#classifier = classifierOf(s, this.#log);
     if (this.#classifier) {
       await this.#classifier.start();
       this.#log.info(
@@ -174,17 +181,23 @@ export class Daemon {
     // A fleet door's gallery changes only through the fleet door, which reloads itself (local writers are
     // refused); watching the file too would reload every fleet gallery twice.
     if (!s.fleet) {
-      this.#watcher = new GalleryWatcher(s.gallery, () => this.reload("gallery file changed"), this.#log);
-      await this.#watcher.start();
+      this.#galleryWatcher = new FileWatcher({
+        path: s.gallery,
+        what: "gallery",
+        onChange: () => this.reload("gallery file changed"),
+        logger: this.#log,
+      });
+      await this.#galleryWatcher.start();
     }
     if (store && !this.#classifier) {
       // `facegate train` / `rollback` replace current.json by rename: one event, so a short debounce.
-      this.#storeWatcher = new GalleryWatcher(
-        join(store, POINTER_FILE),
-        () => this.reload("model store changed"),
-        this.#log,
-        100,
-      );
+      this.#storeWatcher = new FileWatcher({
+        path: pointerPath(store),
+        what: "model store pointer",
+        onChange: () => this.reload("model store changed"),
+        logger: this.#log,
+        debounceMs: 100,
+      });
       await this.#storeWatcher.start();
     }
     this.#statsTimer = setInterval(() => this.publishStats(), s.stats_interval_s * 1000);
@@ -209,9 +222,9 @@ export class Daemon {
     const state = this.#recognition;
     if (!state || this.#stopping) return false;
     let options = loadOptionsOf(this.#settings);
-    if (this.options.configPath) {
+    if (this.#options.configPath) {
       try {
-        options = loadOptionsOf(loadSettings(this.options.configPath));
+        options = loadOptionsOf(loadSettings(this.#options.configPath));
       } catch (err) {
         return this.#reloadFailed(trigger, (err as Error).message);
       }
@@ -243,6 +256,9 @@ export class Daemon {
       const stats = {
         ...p.stats.snapshot(p.source.stats, p.source.status, p.tracks),
         model_version: this.#recognition?.model?.version ?? null,
+        // Model workers brought back after dying (uncaught error, out of memory): non-zero needs a look.
+        vision_restarts: this.#vision.restarts,
+        ...(this.#classifier ? { classifier_restarts: this.#classifier.restarts } : {}),
       };
       this.#log.debug({ camera: p.camera, ...stats }, "camera stats");
       this.bus.emit("stats", p.camera, stats);
@@ -260,7 +276,7 @@ export class Daemon {
     await this.#notify.stopping();
     await this.#watchdog?.stop();
     if (this.#statsTimer) clearInterval(this.#statsTimer);
-    await this.#watcher?.stop();
+    await this.#galleryWatcher?.stop();
     await this.#storeWatcher?.stop();
     await this.#commands?.stop();
     await this.#fleet?.stop();
