@@ -121,7 +121,8 @@ try {
         );
         const sent = Date.parse(report.acked_at);
         for (const d of doors) {
-          const at = watch.on(`${d.prefix}/fleet/applied`).find((m) => isOurs(m.payload))?.at ?? 0;
+          const applied = watch.on(`${d.prefix}/fleet/applied`).find((m) => isOurs(m.payload));
+          const at = applied ? watch.arrivedAt(applied) : Number.NaN;
           samples.push(at - sent);
         }
       }

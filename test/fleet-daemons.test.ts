@@ -162,14 +162,15 @@ describe("fleet: three doors, one signed gallery", { skip: data ? false : NO_SHA
         () => doors.every((d) => applied(d).some((a) => a.version === version)),
         60_000,
       );
+      const arrived = (m: Received | undefined) => (m ? col.arrivedAt(m) : Number.NaN);
       const at = (door: string) =>
         last(
           col.messages,
           (m: Received) => m.topic === `${door}/fleet/applied` && JSON.parse(m.payload).version === version,
         );
       // from the broker's PUBACK to the CLI to each door's `applied` reaching the test's subscriber
-      for (const d of doors) latencies.push((at(d)?.at ?? 0) - Date.parse(acked_at));
-      return { version, appliedAt: Math.max(...doors.map((d) => at(d)?.at ?? 0)) };
+      for (const d of doors) latencies.push(arrived(at(d)) - Date.parse(acked_at));
+      return { version, appliedAt: Math.max(...doors.map((d) => arrived(at(d)))) };
     };
 
     // 1. No gallery anywhere yet: every face is unknown.
