@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { endianness } from "node:os";
 import { dirname } from "node:path";
 import { writeFileAtomic } from "../system/write-atomic.ts";
 import { GalleryError, GalleryManagedError } from "./errors.ts";
@@ -11,6 +10,7 @@ import {
   type TemplateSpace,
   type VectorEncoding,
 } from "./gallery.ts";
+import { decodeVector, encodeVector } from "./vector-codec.ts";
 
 export const GALLERY_FORMAT = "facegate-gallery";
 /**
@@ -44,48 +44,6 @@ interface StoredGallery {
   checksum: string;
 }
 
-const encodeF32 = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64");
-
-/**
- * One scale per vector (its largest magnitude ÷ 127), one signed byte per value. Embeddings are L2-normalised
- * and spread over all 512 values, so the rounding error (≤ scale/2 per value) moves a cosine similarity by
- * about 1e-4; the matcher then averages a person's templates, which shrinks it further.
- */
-function encodeI8(v: Float32Array): string {
-  let max = 0;
-  for (const x of v) max = Math.max(max, Math.abs(x));
-  const buf = Buffer.alloc(4 + v.length);
-  buf.writeFloatLE(max / 127, 0);
-  const scale = buf.readFloatLE(0); // quantise with the scale exactly as it is stored
-  const q = new Int8Array(buf.buffer, buf.byteOffset + 4, v.length);
-  for (let i = 0; i < v.length; i++)
-    q[i] = scale === 0 ? 0 : Math.max(-127, Math.min(127, Math.round(v[i] / scale)));
-  return buf.toString("base64");
-}
-
-/** Typed-array views read the host's byte order: only used where that is little-endian (x64, arm64). */
-const LITTLE_ENDIAN = endianness() === "LE";
-
-function decode(b64: string, dim: number, encoding: VectorEncoding, where: string): Float32Array {
-  const buf = Buffer.from(b64, "base64");
-  if (encoding === "i8") {
-    if (buf.length !== 4 + dim)
-      throw new Error(`${where}: vector has ${buf.length - 4} values, expected ${dim}`);
-    const scale = buf.readFloatLE(0);
-    const q = new Int8Array(buf.buffer, buf.byteOffset + 4, dim);
-    const out = new Float32Array(dim);
-    for (let i = 0; i < dim; i++) out[i] = q[i] * scale;
-    return out;
-  }
-  if (buf.length !== dim * 4)
-    throw new Error(`${where}: vector has ${buf.length / 4} values, expected ${dim}`);
-  // A copy into a fresh (aligned) buffer: Buffer.from may hand out a slice of its pool at any offset.
-  if (LITTLE_ENDIAN) return new Float32Array(new Uint8Array(buf).buffer);
-  const out = new Float32Array(dim);
-  for (let i = 0; i < dim; i++) out[i] = buf.readFloatLE(i * 4);
-  return out;
-}
-
 function checksumOf(body: Omit<StoredGallery, "checksum">): string {
   return createHash("sha256").update(JSON.stringify(body)).digest("hex");
 }
@@ -100,7 +58,6 @@ export interface SerializeOptions {
 export function serializeGallery(g: Gallery, options: SerializeOptions = {}): string {
   const vectors = options.vectors ?? "f32";
   const managed = options.managed === undefined ? g.managed : options.managed;
-  const encode = vectors === "i8" ? encodeI8 : encodeF32;
   const plain = vectors === "f32" && managed === null;
   const body: Omit<StoredGallery, "checksum"> = {
     format: GALLERY_FORMAT,
@@ -120,7 +77,7 @@ export function serializeGallery(g: Gallery, options: SerializeOptions = {}): st
           space: t.space,
           source: t.source,
           masked: t.masked,
-          vector: encode(t.vector),
+          vector: encodeVector(t.vector, vectors),
         })),
       };
     }),
@@ -180,7 +137,7 @@ export function parseGallery(text: string, path: string): Gallery {
           space: t.space,
           source: t.source,
           masked: t.masked,
-          vector: decode(t.vector, raw.dim, encoding, `${p.name} template ${i}`),
+          vector: decodeVector(t.vector, raw.dim, `${p.name} template ${i}`, encoding),
         })),
       });
     }
