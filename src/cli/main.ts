@@ -58,6 +58,11 @@ const COMMANDS: Record<string, Command> = {
     usage: "",
     load: async () => (await import("./commands/fleet.ts")).runFleet,
   },
+  doctor: {
+    summary: "check a setup: models, ffmpeg, cameras, broker, gallery, folders, disk",
+    usage: "",
+    load: async () => (await import("./commands/doctor.ts")).runDoctor,
+  },
   models: {
     summary: "fetch or verify the model files",
     usage: "",

@@ -6,10 +6,9 @@ import { FleetApplier } from "../fleet/applier.ts";
 import { FleetDoor } from "../fleet/door.ts";
 import { readPublicKey } from "../fleet/keys.ts";
 import { MqttBridge } from "../mqtt/bridge.ts";
-import { brokerUrl, chooseBroker } from "../mqtt/broker.ts";
+import { type BrokerChoice, startBroker } from "../mqtt/broker.ts";
 import { CommandListener } from "../mqtt/commands.ts";
 import { HomeAssistantDiscovery } from "../mqtt/discovery.ts";
-import type { EmbeddedBroker } from "../mqtt/embedded-broker.ts";
 import { ErrorTopic } from "../mqtt/error-topic.ts";
 import { PresenceTracker } from "../mqtt/presence.ts";
 import { MqttPublisher } from "../mqtt/publisher.ts";
@@ -97,7 +96,7 @@ export class Daemon {
   readonly #pipelines: CameraPipeline[] = [];
   readonly #unsubscribe: Array<() => void> = [];
   #recognition: RecognitionState | null = null;
-  #embedded: EmbeddedBroker | null = null;
+  #broker: BrokerChoice | null = null;
   #publisher: MqttPublisher | null = null;
   #presence: PresenceTracker | null = null;
   #discovery: HomeAssistantDiscovery | null = null;
@@ -125,9 +124,19 @@ export class Daemon {
     });
   }
 
-  /** The embedded broker's URL, or null when `mqtt.url` is used. */
+  /** The embedded broker's URL, or null when `mqtt.url` (or a broker already on the port) is used. */
   get embeddedBrokerUrl(): string | null {
-    return this.#embedded?.url ?? null;
+    return this.#broker?.embedded?.url ?? null;
+  }
+
+  /** The broker in use and how it was chosen; null before start. */
+  get broker(): BrokerChoice | null {
+    return this.#broker;
+  }
+
+  /** The people the running model can name. */
+  get people(): readonly string[] {
+    return this.#recognition?.people ?? [];
   }
 
   async start(): Promise<void> {
@@ -292,7 +301,7 @@ export class Daemon {
     await this.#discovery?.stop();
     await this.#bridge?.stop();
     await this.#publisher?.stop();
-    await this.#embedded?.stop();
+    await this.#broker?.embedded?.stop();
     await this.#vision.stop();
     await this.#classifier?.stop();
     this.#recognition?.dispose();
@@ -304,11 +313,10 @@ export class Daemon {
     const { people } = model;
     const s = this.#settings;
     const log = this.#log.child({ part: "mqtt" });
-    this.#embedded = chooseBroker(s.mqtt, log).embedded;
-    await this.#embedded?.start();
+    this.#broker = await startBroker(s.mqtt, log);
     const topics = new Topics(s.mqtt.topic_prefix, s.mqtt.homeassistant.discovery_prefix);
     const publisher = new MqttPublisher({
-      url: brokerUrl(s.mqtt, this.#embedded),
+      url: this.#broker.url,
       mqtt: s.mqtt,
       topics,
       logger: log,

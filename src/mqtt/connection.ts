@@ -7,19 +7,9 @@ import { topicMatches } from "./topics.ts";
 /** What a connection needs from the settings (the fleet publisher builds it from its command line). */
 export type ConnectionSettings = Pick<MqttSettings, "username" | "password" | "tls">;
 
-/**
- * mqtt.js options for a short-lived client (forget, fleet publish) and the base of the daemon's own: credentials
- * and TLS files from the settings, a random client id, no automatic reconnect.
- */
-export function clientOptionsFrom(mqtt: ConnectionSettings, clientIdPrefix = "facegate"): IClientOptions {
-  const options: IClientOptions = {
-    clientId: `${clientIdPrefix}_${randomBytes(4).toString("hex")}`,
-    username: mqtt.username,
-    password: mqtt.password,
-    clean: true,
-    reconnectPeriod: 0,
-    connectTimeout: 10_000,
-  };
+/** Credentials and TLS from the settings, as every MQTT connection facegate opens needs them. */
+export function connectionOptions(mqtt: ConnectionSettings): IClientOptions {
+  const options: IClientOptions = { username: mqtt.username, password: mqtt.password };
   if (mqtt.tls) {
     options.ca = mqtt.tls.ca ? readFileSync(mqtt.tls.ca) : undefined;
     options.cert = mqtt.tls.cert ? readFileSync(mqtt.tls.cert) : undefined;
@@ -27,6 +17,17 @@ export function clientOptionsFrom(mqtt: ConnectionSettings, clientIdPrefix = "fa
     options.rejectUnauthorized = mqtt.tls.reject_unauthorized;
   }
   return options;
+}
+
+/** A short-lived client (forget, fleet publish): those options, a random client id, no automatic reconnect. */
+export function clientOptionsFrom(mqtt: ConnectionSettings, clientIdPrefix = "facegate"): IClientOptions {
+  return {
+    ...connectionOptions(mqtt),
+    clientId: `${clientIdPrefix}_${randomBytes(4).toString("hex")}`,
+    clean: true,
+    reconnectPeriod: 0,
+    connectTimeout: 10_000,
+  };
 }
 
 export interface RetainedMessages {

@@ -3,7 +3,7 @@ import { connect, type IClientOptions, type MqttClient } from "mqtt";
 import type { FaceEvent } from "../events/types.ts";
 import type { MqttSettings } from "../settings/schema.ts";
 import type { Logger } from "../system/logger.ts";
-import { clientOptionsFrom } from "./connection.ts";
+import { connectionOptions } from "./connection.ts";
 import { Outbox } from "./outbox.ts";
 import { messages, type OutgoingMessage, type PayloadMap, type Topics, topicMatches } from "./topics.ts";
 
@@ -93,10 +93,10 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> {
     if (loaded.error) logger.warn({ path: mqtt.outbox.path, error: loaded.error }, "outbox file ignored");
     else if (loaded.loaded > 0) logger.info({ messages: loaded.loaded }, "outbox restored from disk");
 
-    const base = clientOptionsFrom(mqtt);
     const clientOptions: IClientOptions = {
-      ...base,
-      clientId: mqtt.client_id ?? base.clientId,
+      ...connectionOptions(mqtt),
+      clientId: mqtt.client_id ?? `facegate_${Math.random().toString(16).slice(2, 10)}`,
+      clean: true,
       reconnectPeriod: this.options.reconnectPeriodMs ?? 1000,
       // facegate queues itself (bounded); mqtt.js's own offline queue is unbounded.
       queueQoSZero: false,

@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import type { FaceAnalysis } from "../vision/analyzer.ts";
+import type { AnalyzerOptions, FaceAnalysis } from "../vision/analyzer.ts";
 import { type Calibration, thresholdFor } from "./calibration.ts";
 import type { Person, Template } from "./gallery.ts";
 import { cosine, meanTemplate } from "./matcher.ts";
@@ -30,6 +31,28 @@ export interface PhotoFaces {
   file: string;
   faces?: FaceAnalysis[];
   error?: string;
+}
+
+/** The part of the vision client enrollment uses (VisionClient in the worker, or an analyzer in-process). */
+export interface PhotoAnalyzer {
+  analyzeEncoded(bytes: Uint8Array, opts: AnalyzerOptions): Promise<{ faces: FaceAnalysis[] }>;
+}
+
+/**
+ * Analyses a person's photo files the way enrollment needs them (upper-face embeddings too, a few faces per photo
+ * so that the largest can be chosen); a photo that cannot be read or decoded carries its error instead.
+ */
+export async function analyzeEnrollPhotos(vision: PhotoAnalyzer, files: string[]): Promise<PhotoFaces[]> {
+  const photos: PhotoFaces[] = [];
+  for (const file of files) {
+    try {
+      const r = await vision.analyzeEncoded(readFileSync(file), { withUpper: true, maxFaces: 4 });
+      photos.push({ file, faces: r.faces });
+    } catch (err) {
+      photos.push({ file, error: (err as Error).message });
+    }
+  }
+  return photos;
 }
 
 /** Picks the photo's face (the largest) and checks it is usable for enrollment. */

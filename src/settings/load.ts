@@ -72,6 +72,7 @@ export function parseSettings(raw: unknown, options: ParseOptions = {}): Setting
     classifier.class_names = abs(classifier.class_names);
   }
   settings.training.negatives = settings.training.negatives.map((n) => abs(n) ?? n);
+  if (settings.demo) settings.demo.people = abs(settings.demo.people) ?? settings.demo.people;
   settings.mqtt.outbox.path = abs(settings.mqtt.outbox.path);
   if (settings.fleet) settings.fleet.public_key = abs(settings.fleet.public_key) ?? settings.fleet.public_key;
   settings.mqtt.password_file = abs(settings.mqtt.password_file);

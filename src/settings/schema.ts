@@ -54,6 +54,8 @@ export const CAMERA_NAME_RULE =
 
 export const DETECTOR_KINDS = ["cascade", "blazeface", "rfb320", "yunet", "scrfd"] as const;
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+/** auto: lines a person reads on a terminal, JSON lines otherwise (systemd, Docker, a pipe). */
+export const LOG_FORMATS = ["auto", "pretty", "json"] as const;
 
 const detectorSchema = section({
   kind: z
@@ -226,7 +228,16 @@ export const settingsSchema = section({
     .default(30),
   log: section({
     level: z.enum(LOG_LEVELS, { error: expecting(`one of ${LOG_LEVELS.join(", ")}`) }).default("info"),
+    format: z.enum(LOG_FORMATS, { error: expecting(`one of ${LOG_FORMATS.join(", ")}`) }).default("auto"),
   }).prefault({}),
+  /**
+   * Demo mode (`npm start`): when the gallery file does not exist yet, the people in this folder (one sub-folder
+   * of photos each) are enrolled into it on start. Point `gallery` at a file of its own: a demo gallery is never
+   * mixed with real people.
+   */
+  demo: section({
+    people: text("a folder with one sub-folder of photos per demo person"),
+  }).optional(),
 });
 
 /** Settings exactly as validated, before secrets are resolved. */

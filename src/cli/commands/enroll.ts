@@ -1,5 +1,4 @@
-import { readFileSync } from "node:fs";
-import { buildPerson, enrollPolicyFor, type PhotoFaces } from "../../recognition/enroll.ts";
+import { analyzeEnrollPhotos, buildPerson, enrollPolicyFor } from "../../recognition/enroll.ts";
 import { PeopleFolderError } from "../../recognition/errors.ts";
 import { Gallery } from "../../recognition/gallery.ts";
 import { assertLocallyWritable, readGalleryFor, writeGalleryFile } from "../../recognition/gallery-file.ts";
@@ -41,16 +40,7 @@ export async function runEnroll(argv: string[]): Promise<number> {
     const summary: object[] = [];
     for (const { name, dir } of people) {
       const files = [...walkImages(dir)];
-      const photos: PhotoFaces[] = [];
-      for (const file of files) {
-        try {
-          const r = await vision.analyzeEncoded(readFileSync(file), { withUpper: true, maxFaces: 4 });
-          photos.push({ file, faces: r.faces });
-        } catch (err) {
-          photos.push({ file, error: (err as Error).message });
-        }
-      }
-      const { person, outcomes } = buildPerson(name, photos, policy);
+      const { person, outcomes } = buildPerson(name, await analyzeEnrollPhotos(vision, files), policy);
       const used = outcomes.filter((o) => o.accepted);
       const rejected = outcomes.filter((o) => !o.accepted);
       if (person) gallery.put(person);
