@@ -18,6 +18,7 @@ import {
 import { sealGallery } from "../src/fleet/publish.ts";
 import { nextVersion } from "../src/fleet/version.ts";
 import { GalleryManagedError } from "../src/recognition/errors.ts";
+import { forgetOnDisk } from "../src/recognition/forget.ts";
 import type { Gallery } from "../src/recognition/gallery.ts";
 import {
   assertLocallyWritable,
@@ -279,6 +280,32 @@ describe("fleet applier (a door's side, real gallery files)", () => {
     writeGalleryFile(galleryPath, g); // a local write works again
     assert.deepEqual(readGalleryFile(galleryPath)?.names(), ["Person 0001"]);
     assert.equal(detachFromFleet(galleryPath), null);
+  });
+
+  test("forget on a door after the publisher removed them: scrubs .prev, leaves the fleet gallery alone", () => {
+    const { galleryPath, applier } = doorDir();
+    applier.apply(Buffer.from(seal(syntheticGallery(3), 400).text));
+    const without = syntheticGallery(3);
+    without.remove("Person 0001");
+    applier.apply(Buffer.from(seal(without, 401).text));
+    assert.ok(
+      readGalleryFile(`${galleryPath}.prev`)?.people.has("Person 0001"),
+      "the previous fleet gallery",
+    );
+    const live = readFileSync(galleryPath);
+    const report = forgetOnDisk("Person 0001", { gallery: galleryPath });
+    assert.equal(report.failed, false, JSON.stringify(report.steps));
+    assert.deepEqual(
+      report.steps.map((s) => s.what),
+      ["gallery.prev"],
+    );
+    assert.equal(readGalleryFile(`${galleryPath}.prev`)?.people.has("Person 0001"), false);
+    assert.equal(readGalleryFile(`${galleryPath}.prev`)?.managed?.version, 400);
+    assert.deepEqual(readFileSync(galleryPath), live);
+    // while they are still in the fleet gallery, forget refuses the live file and says where to forget them
+    const refused = forgetOnDisk("Person 0002", { gallery: galleryPath });
+    assert.equal(refused.failed, true);
+    assert.match(refused.steps.find((s) => s.what === "gallery")?.detail ?? "", /managed by the fleet/);
   });
 
   test("a plain enrolled gallery is still written as format version 1 (older facegate reads it)", () => {
