@@ -98,6 +98,7 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> {
       clientId: mqtt.client_id ?? `facegate_${Math.random().toString(16).slice(2, 10)}`,
       clean: true,
       reconnectPeriod: this.options.reconnectPeriodMs ?? 1000,
+      connectTimeout: 10_000,
       // facegate queues itself (bounded); mqtt.js's own offline queue is unbounded.
       queueQoSZero: false,
       resubscribe: false,
