@@ -22,9 +22,11 @@ COPY src/ ./src/
 COPY config/ ./config/
 COPY weights/ ./weights/
 # npm ci installs the dependencies (dev ones included: the TypeScript compiler), its postinstall fetches the
-# sha256-pinned models into models/ and prepare compiles dist/; prune then drops the dev tools.
+# sha256-pinned models into models/ and prepare compiles dist/ (the web page into dist/ui with esbuild); prune
+# then drops the dev tools.
 RUN npm ci --no-audit --no-fund \
  && test -f dist/cli/index.js \
+ && test -f dist/ui/index.html \
  && test -f models/fr_feature.onnx \
  && npm prune --omit=dev --no-audit --no-fund \
  && npm cache clean --force

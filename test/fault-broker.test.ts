@@ -111,7 +111,7 @@ describe("broker down: events wait in the outbox", { skip: data ? false : NO_SHA
     );
 
     await broker.start(); // same port, same persistence folder
-    await until("daemon reconnected", () => d.logs("outbox flushed after reconnect").length >= 2, 60_000);
+    await until("daemon reconnected", () => d.logs("outbox flushed after reconnect").length >= 1, 60_000);
     const flushed = d.logs("outbox flushed after reconnect").at(-1) as Record<string, unknown>;
     t.diagnostic(
       `outbox flush after reconnect: ${JSON.stringify({ sent: flushed.sent, dropped: flushed.dropped })}`,
@@ -150,7 +150,7 @@ describe("broker down: events wait in the outbox", { skip: data ? false : NO_SHA
     await until("more events", () => produced().length >= atStop + max + 2, 120_000);
     const lost = produced().slice(atStop);
     await broker.start();
-    await until("daemon reconnected", () => d.logs("outbox flushed after reconnect").length >= 2, 60_000);
+    await until("daemon reconnected", () => d.logs("outbox flushed after reconnect").length >= 1, 60_000);
     const flushed = d.logs("outbox flushed after reconnect").at(-1) as Record<string, unknown>;
     t.diagnostic(
       `bound ${max}: ${JSON.stringify({ sent: flushed.sent, dropped: flushed.dropped })}, ${lost.length} events produced offline`,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { generateKeyPairSync, sign, verify } from "node:crypto";
+import { createHash, generateKeyPairSync, sign, verify } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -308,12 +308,26 @@ describe("fleet applier (a door's side, real gallery files)", () => {
     assert.match(refused.steps.find((s) => s.what === "gallery")?.detail ?? "", /managed by the fleet/);
   });
 
-  test("a plain enrolled gallery is still written as format version 1 (older facegate reads it)", () => {
-    const text = serializeGallery(syntheticGallery(1));
-    assert.equal(JSON.parse(text).version, 1);
-    assert.equal("vectors" in JSON.parse(text), false);
-    const dir = mkdtempSync(join(tmpdir(), "facegate-fleet-v1-"));
-    writeFileSync(join(dir, "g"), text);
-    assert.equal(readGalleryFile(join(dir, "g"))?.managed, null);
+  test("an enrolled gallery carries no fleet fields; a fleet gallery's fields survive a round trip", () => {
+    const plain = JSON.parse(serializeGallery(syntheticGallery(1)));
+    assert.equal("vectors" in plain, false);
+    assert.equal("managed_by" in plain, false);
+    const g = syntheticGallery(1);
+    g.managed = {
+      by: "fleet",
+      version: 9,
+      sha256: "a".repeat(64),
+      topic: "t",
+      applied_at: "2026-01-01T00:00:00.000Z",
+    };
+    const back = parseGallery(serializeGallery(g, { vectors: "i8" }), "mem");
+    assert.deepEqual(back.managed, g.managed);
+    assert.equal(back.vectors, "i8");
+    const dir = mkdtempSync(join(tmpdir(), "facegate-fleet-fields-"));
+    // a stamp that is not a fleet's, with a checksum that matches it: refused as damaged, not half-trusted
+    const { checksum: _, ...body } = { ...plain, managed_by: { by: "someone" } };
+    const checksum = createHash("sha256").update(JSON.stringify(body)).digest("hex");
+    writeFileSync(join(dir, "g"), JSON.stringify({ ...body, checksum }));
+    assert.throws(() => readGalleryFile(join(dir, "g")), /damaged managed_by/);
   });
 });

@@ -14,11 +14,13 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import semver from "semver";
 import { ROOT } from "./daemon-support.ts";
 
 interface LockEntry {
   version?: string;
   hasInstallScript?: boolean;
+  engines?: { node?: string };
 }
 
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
@@ -34,7 +36,8 @@ const nameOf = (location: string) =>
 describe("install without our warnings (npm 10 and 11)", () => {
   it("our postinstall fetches the models and prepare builds", () => {
     assert.equal(pkg.scripts.postinstall, "node scripts/fetch-models.mjs");
-    assert.match(pkg.scripts.prepare, /^tsc -p tsconfig\.json$/);
+    assert.equal(pkg.scripts.prepare, "npm run build");
+    assert.match(pkg.scripts.build, /^tsc -p tsconfig\.json && node scripts\/build-ui\.mjs$/);
   });
 
   it("npm 11: allowScripts decides for every dependency with an install script; onnxruntime-node is denied", () => {
@@ -58,6 +61,17 @@ describe("install without our warnings (npm 10 and 11)", () => {
       undefined,
       'remove "hasInstallScript": true from node_modules/onnxruntime-node in package-lock.json (npm 10 would run its CUDA download)',
     );
+  });
+
+  it("every installed package supports Node 20 (npm would warn EBADENGINE, and it may not run)", () => {
+    const node20 = "20.19.0";
+    const refusing = Object.entries(lock.packages)
+      .filter(([location, entry]) => location && typeof entry.engines?.node === "string")
+      .filter(
+        ([, entry]) => !semver.satisfies(node20, entry.engines?.node ?? "*", { includePrerelease: true }),
+      )
+      .map(([location, entry]) => `${nameOf(location)}@${entry.version} wants node ${entry.engines?.node}`);
+    assert.deepEqual(refusing, [], "pin these to versions that run on Node 20 (package.json overrides)");
   });
 
   it(".npmrc holds only keys npm knows", () => {

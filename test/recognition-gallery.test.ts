@@ -7,6 +7,7 @@ import { findOutliers } from "../src/recognition/enroll.ts";
 import { GalleryError } from "../src/recognition/errors.ts";
 import { Gallery } from "../src/recognition/gallery.ts";
 import {
+  GALLERY_VERSION,
   parseGallery,
   readGalleryFile,
   readGalleryFor,
@@ -69,7 +70,7 @@ test("truncated, foreign, edited and empty gallery files are refused with a clea
     ["foreign.json", JSON.stringify({ hello: "world" }), /not a facegate gallery/],
     ["edited.json", text.replace("Bob Smith", "Rob Smith"), /checksum/],
     ["empty.json", "", /empty/],
-    ["future.json", text.replace('"version":1', '"version":99'), /version 99/],
+    ["future.json", text.replace(`"version":${GALLERY_VERSION}`, '"version":99'), /version 99/],
   ];
   for (const [name, content, re] of cases) {
     const p = join(dir, name);

@@ -18,8 +18,15 @@ import { CameraPipeline } from "../pipeline/camera-pipeline.ts";
 import { cameraOptionsFor, missingLocalSource } from "../pipeline/camera-source.ts";
 import { type LoadOptions, RecognitionState } from "../pipeline/recognition-state.ts";
 import { SnapshotStore } from "../pipeline/snapshot.ts";
+import { CaptureStore } from "../recognition/capture-store.ts";
+import { enrollPolicyFor } from "../recognition/enroll.ts";
 import { pointerPath } from "../recognition/model-store.ts";
-import { defaultCalibrationPath, type ThresholdOverrides } from "../recognition/recognizer.ts";
+import {
+  calibrationFor,
+  defaultCalibrationPath,
+  sameStrangerThresholds,
+  type ThresholdOverrides,
+} from "../recognition/recognizer.ts";
 import { loadSettings, type Settings } from "../settings/load.ts";
 import { FileWatcher } from "../system/file-watcher.ts";
 import { HealthMonitor } from "../system/health.ts";
@@ -29,6 +36,8 @@ import { WatchdogPetter } from "../system/watchdog.ts";
 import { FaceClassifierClient } from "../vision/face-classifier/client.ts";
 import { type VisionConfig, WEIGHTS_DIR } from "../vision/factory.ts";
 import { VisionClient } from "../vision/worker/vision-client.ts";
+import { CaptureRecorder } from "../web/capture-recorder.ts";
+import { WebOutput } from "../web/web-output.ts";
 
 export interface DaemonOptions {
   settings: Settings;
@@ -107,6 +116,8 @@ export class Daemon {
   #storeWatcher: FileWatcher | null = null;
   #classifier: FaceClassifierClient | null = null;
   #watchdog: WatchdogPetter | null = null;
+  #recorder: CaptureRecorder | null = null;
+  #web: WebOutput | null = null;
   #statsTimer: NodeJS.Timeout | null = null;
   #stopping: Promise<void> | null = null;
 
@@ -122,6 +133,11 @@ export class Daemon {
     this.#vision = new VisionClient(visionConfigOf(options.settings), {
       logger: options.logger.child({ part: "vision" }),
     });
+  }
+
+  /** The web page's URL once it listens (`web.enabled`), else null. */
+  get webUrl(): string | null {
+    return this.#web?.url ?? null;
   }
 
   /** The embedded broker's URL, or null when `mqtt.url` (or a broker already on the port) is used. */
@@ -185,6 +201,7 @@ export class Daemon {
     else this.#log.info({ ...model, people: model.people.length }, "gallery loaded");
 
     await this.#startMqtt(model, fleetKey);
+    await this.#startWeb();
     await this.#startCameras();
 
     // A fleet door's gallery changes only through the fleet door, which reloads itself (local writers are
@@ -289,6 +306,7 @@ export class Daemon {
     await this.#storeWatcher?.stop();
     await this.#commands?.stop();
     await this.#fleet?.stop();
+    await this.#web?.stop();
     // Cameras first: ffmpeg children reaped, open tracks end with `left` while MQTT is still up, and each
     // camera's retained status says `offline` (so its status listener goes only after the camera stopped).
     await Promise.all(
@@ -297,6 +315,8 @@ export class Daemon {
       ),
     );
     for (const off of this.#unsubscribe.splice(0)) off();
+    // After the cameras: the decisions of tracks they ended are still kept.
+    await this.#recorder?.stop();
     await this.#presence?.stop();
     await this.#discovery?.stop();
     await this.#bridge?.stop();
@@ -398,6 +418,7 @@ export class Daemon {
           minFacePx: s.recognition.min_face_px,
           detectEveryN: camera.detect_every_n,
           cropFaces: s.snapshots.enabled,
+          keepBestFaces: s.captures.enabled,
           classifier: this.#classifier ?? undefined,
         });
         this.#health.addCamera(name, camera.stall_timeout_s);
@@ -417,6 +438,50 @@ export class Daemon {
         });
       }
     }
+  }
+
+  /**
+   * Captures (the best face of each decided visit) and the web page, both listeners on the bus like MQTT. They
+   * start before the cameras, so the first camera states and decisions reach them.
+   */
+  async #startWeb(): Promise<void> {
+    const s = this.#settings;
+    const log = this.#log.child({ part: "web" });
+    const vision = this.#vision;
+    const calibration = calibrationFor(defaultCalibrationPath(WEIGHTS_DIR), vision.embedderId);
+    const store = s.captures.enabled ? new CaptureStore(s.captures.dir) : null;
+    if (store) {
+      this.#recorder = new CaptureRecorder({
+        bus: this.bus,
+        store,
+        analyzer: vision,
+        embedderId: () => vision.embedderId,
+        max: s.captures.max,
+        retentionDays: s.captures.retention_days,
+        logger: log,
+      });
+      this.#recorder.start();
+    }
+    if (!s.web.enabled) return;
+    this.#web = new WebOutput({
+      bus: this.bus,
+      web: s.web,
+      cameras: Object.keys(s.cameras),
+      recorder: this.#recorder,
+      groupThresholds: () => sameStrangerThresholds(calibration, vision.embedderId, thresholdsOf(s)),
+      logger: log,
+      teacher: {
+        galleryPath: s.gallery,
+        embedder: () => ({ embedderId: vision.embedderId, dim: vision.embedderDim }),
+        analyzer: vision,
+        enrollPolicy: () => enrollPolicyFor(calibration),
+        captures: store,
+        snapshotsDir: s.snapshots.dir,
+        reload: (trigger) => this.reload(trigger),
+        modelSource: () => this.#recognition?.model?.source ?? null,
+      },
+    });
+    await this.#web.start();
   }
 
   #statusLine(): string {

@@ -63,6 +63,7 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> {
    * replays its in-flight store, and a message sent then would overtake the queued ones.
    */
   private online = false;
+  private connectedBefore = false;
 
   constructor(private readonly options: MqttPublisherOptions) {
     super();
@@ -204,9 +205,13 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> {
     this.send(messages.status(this.topics, "online"));
     const queued = this.outbox.drain();
     for (const message of queued) this.send(message);
-    if (queued.length > 0 || this.outbox.dropped > 0) {
+    // The first connection sends what start-up queued (status, discovery): routine, not news.
+    if (this.connectedBefore && (queued.length > 0 || this.outbox.dropped > 0)) {
       logger.info({ sent: queued.length, dropped: this.outbox.dropped }, "outbox flushed after reconnect");
+    } else if (queued.length > 0) {
+      logger.debug({ sent: queued.length }, "messages queued during start-up sent");
     }
+    this.connectedBefore = true;
     void this.persistOutbox();
     logger.info("connected to MQTT broker");
     this.emit("connected");

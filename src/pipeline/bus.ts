@@ -1,13 +1,37 @@
 import { EventEmitter } from "node:events";
 import type { CaptureStatus } from "../capture/types.ts";
 import type { CameraStats, FaceEvent, ModelInfo } from "../events/types.ts";
-import type { RgbImage } from "../vision/types.ts";
+import type { Box, RgbImage } from "../vision/types.ts";
+
+/** The best face a visit gave (see best-face.ts): what a capture keeps. */
+export interface BestFace {
+  /** The face with a margin, copied out of its frame. */
+  crop: RgbImage;
+  /** Where the face was in the frame. */
+  box: Box;
+  embedding: Float32Array;
+  /** Only when the face was flagged masked (the daemon embeds the upper face of masked faces only). */
+  upperEmbedding?: Float32Array;
+  masked: boolean;
+  faceSize: number;
+}
 
 /** A decided identity or a track that left, with the face's pixels when snapshots are wanted. */
 export interface FaceEventMessage {
   event: FaceEvent;
   /** Crop of the face (with a margin) from the deciding frame; only on decisions, only when snapshots are on. */
   crop?: RgbImage;
+  /** The visit's best face; only on decisions, only when captures are on. */
+  best?: BestFace;
+}
+
+/** One processed camera frame, for live views. Its pixels are lent: a listener copies what it keeps, at once. */
+export interface FrameMessage {
+  camera: string;
+  image: RgbImage;
+  timestamp: number;
+  /** Live tracks and where they are now (predicted while detection pauses). */
+  tracks: { track_id: string; box: Box }[];
 }
 
 /** A reload (SIGHUP, MQTT command, changed gallery file or model store pointer) and how it went. */
@@ -20,6 +44,8 @@ export interface PipelineEvents {
   stats: [camera: string, stats: CameraStats];
   camera_status: [CaptureStatus];
   reload: [ReloadOutcome];
+  /** Emitted only while someone listens (the web page's live view). */
+  frame: [FrameMessage];
 }
 
 /**

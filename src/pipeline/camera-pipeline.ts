@@ -4,6 +4,7 @@ import { IouTracker, MotionGate, type Track } from "../tracking/index.ts";
 import type { AnalyzedFace } from "../vision/analyzer.ts";
 import type { Detection } from "../vision/types.ts";
 import type { AnalysisResult } from "../vision/worker/vision-client.ts";
+import { BestFaceKeeper } from "./best-face.ts";
 import type { PipelineBus } from "./bus.ts";
 import { CameraStatsWindow } from "./camera-stats.ts";
 import { dropNestedFaces } from "./face-filter.ts";
@@ -41,6 +42,8 @@ export interface CameraPipelineOptions {
   detectEveryN: number;
   /** Copy face crops into decision events (for snapshots). */
   cropFaces: boolean;
+  /** Keep each visit's best face and hand it with the decision (for captures). */
+  keepBestFaces?: boolean;
   /** recognition.classifier: classifies the faces that were embedded (undecided tracks) in its own worker. */
   classifier?: BoxClassifier;
 }
@@ -76,6 +79,7 @@ export class CameraPipeline {
   readonly #tracker: IouTracker;
   readonly #gate = new MotionGate();
   readonly #decider: TrackDecider;
+  readonly #bestFaces: BestFaceKeeper | null;
   readonly #log: Logger;
   #running = false;
   #busy = false;
@@ -94,6 +98,7 @@ export class CameraPipeline {
       minAgreeingFrames: options.minAgreeingFrames,
       minFacePx: options.minFacePx,
     });
+    this.#bestFaces = options.keepBestFaces ? new BestFaceKeeper(options.minFacePx) : null;
     this.#log = options.logger;
   }
 
@@ -140,6 +145,7 @@ export class CameraPipeline {
         // One bad frame (or a worker hiccup) must not end the camera.
         this.#log.warn({ err: (err as Error).message }, "frame analysis failed");
       } finally {
+        this.#showFrame(frame);
         source.release(frame);
         this.#busy = false;
       }
@@ -182,6 +188,11 @@ export class CameraPipeline {
       const i = detections.indexOf(track.detection);
       return i >= 0 ? faces[i] : undefined;
     };
+    if (this.#bestFaces)
+      for (const track of update.active) {
+        const face = track.updated ? faceOf(track) : undefined;
+        if (face) this.#bestFaces.offer(track.id, frame.image, face);
+      }
     const events = this.#decider.observe(update, faceOf, o.matcher(), frame.timestamp);
     if (faces.length > 0 || events.length > 0)
       this.#log.debug(
@@ -241,8 +252,21 @@ export class CameraPipeline {
           ? cropFace(frame.image, track.box)
           : undefined;
       if (event.type !== "left") this.stats.event(Date.now() - frameTimestamp);
-      this.options.bus.emit("face", { event, crop });
+      const best = event.type === "left" ? undefined : this.#bestFaces?.get(track.id);
+      if (event.type === "left") this.#bestFaces?.drop(track.id);
+      this.options.bus.emit("face", { event, crop, best });
     }
+  }
+
+  /** Lends the frame and its tracks to live views, only while one listens (the pixels are theirs to copy now). */
+  #showFrame(frame: Frame): void {
+    const { bus, camera } = this.options;
+    if (bus.listenerCount("frame") === 0) return;
+    // Faces the latest detection saw (a track kept alive through misses may belong to a face long gone).
+    const tracks = [...this.#tracker.active, ...this.#tracker.tentative]
+      .filter((t) => t.misses === 0)
+      .map((t) => ({ track_id: t.id, box: t.predict(frame.timestamp) }));
+    bus.emit("frame", { camera, image: frame.image, timestamp: frame.timestamp, tracks });
   }
 
   /** Ends tracks by time when no frame came for a while (camera stalled, file ended); never mid-frame. */

@@ -12,9 +12,9 @@ const MARGIN = 0.25;
  * Copies the face (with a margin) out of a frame. Synchronous and small (a face, not a frame), so the frame's
  * buffer can go back to the capture pool right after; the JPEG encoding happens later, off the hot path.
  */
-export function cropFace(image: RgbImage, box: Box): RgbImage {
-  const mx = box[2] * MARGIN;
-  const my = box[3] * MARGIN;
+export function cropFace(image: RgbImage, box: Box, margin = MARGIN): RgbImage {
+  const mx = box[2] * margin;
+  const my = box[3] * margin;
   const x0 = Math.max(0, Math.floor(box[0] - mx));
   const y0 = Math.max(0, Math.floor(box[1] - my));
   const x1 = Math.min(image.width, Math.ceil(box[0] + box[2] + mx));

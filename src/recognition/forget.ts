@@ -1,9 +1,17 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { withFileLockSync } from "../system/file-lock.ts";
 import { slug } from "../system/slug.ts";
 import { writeFileAtomic } from "../system/write-atomic.ts";
+import { CaptureStore, captureNames } from "./capture-store.ts";
 import { GalleryError } from "./errors.ts";
-import { assertLocallyWritable, parseGallery, serializeGallery, writeGalleryFile } from "./gallery-file.ts";
+import {
+  assertLocallyWritable,
+  galleryLockPath,
+  parseGallery,
+  serializeGallery,
+  writeGalleryFile,
+} from "./gallery-file.ts";
 import {
   GALLERY_FILE,
   listVersionFolders,
@@ -22,7 +30,8 @@ import { listPersonFolders } from "./person-folders.ts";
 /**
  * Erases one person from everything facegate keeps on disk (the right to be forgotten): the gallery and its
  * `.prev` copy, unfinished temporary copies of either, the model store's versions trained with them, their photo
- * folder under the training people folder, and snapshots whose file name carries their name. MQTT's retained
+ * folder under the training people folder, snapshots whose file name carries their name, and captures (the
+ * page's faces) that name them. MQTT's retained
  * messages are cleared elsewhere (src/mqtt/forget-retained.ts). Every step is idempotent, so after a crash or a
  * failed step running it again finishes the job.
  */
@@ -35,10 +44,12 @@ export interface ForgetPaths {
   people?: string;
   /** `snapshots.dir`: <dir>/<camera>/<time>_<slug>.jpg. */
   snapshots?: string;
+  /** `captures.dir`: see capture-store.ts. */
+  captures?: string;
 }
 
 export interface ForgetStep {
-  /** "gallery", "gallery.prev", "temporary copy", "model version", "model pointer", "photos", "snapshot". */
+  /** "gallery", "gallery.prev", "temporary copy", "model version", "model pointer", "photos", "snapshot", "capture". */
   what: string;
   path: string;
   /** What was (or, in a dry run, would be) done. */
@@ -66,10 +77,14 @@ export function forgetOnDisk(name: string, paths: ForgetPaths, dryRun = false): 
       steps.push({ what, path, action: "failed", detail: (err as Error).message });
     }
   };
-  if (paths.gallery) forgetInGallery(name, paths.gallery, run, steps);
+  const gallery = paths.gallery;
+  // Under the gallery's lock, like every other change of it: an enroll or a page assign running now is not undone.
+  if (gallery && existsSync(dirname(gallery)))
+    withFileLockSync(galleryLockPath(gallery), () => forgetInGallery(name, gallery, run, steps));
   if (paths.store) forgetInStore(name, paths.store, run, steps);
   if (paths.people) forgetPhotos(name, paths.people, run);
   if (paths.snapshots) forgetSnapshots(name, paths.snapshots, run);
+  if (paths.captures) forgetCaptures(name, paths.captures, run);
   return {
     steps,
     found: steps.some((s) => s.action !== "failed"),
@@ -211,4 +226,13 @@ function forgetSnapshots(name: string, dir: string, run: Run): void {
     }
   };
   visit(dir, 0);
+}
+
+/** Captures whose name, decision or rejections name the person: their face and templates go. */
+function forgetCaptures(name: string, dir: string, run: Run): void {
+  const store = new CaptureStore(dir);
+  for (const capture of store.list()) {
+    if (!captureNames(capture, name)) continue;
+    run("capture", store.imagePath(capture.id) ?? dir, "deleted", () => store.remove(capture.id));
+  }
 }

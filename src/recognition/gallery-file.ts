@@ -1,12 +1,14 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { type LockOptions, withFileLock, withFileLockSync } from "../system/file-lock.ts";
 import { writeFileAtomic } from "../system/write-atomic.ts";
 import { GalleryError, GalleryManagedError } from "./errors.ts";
 import {
   Gallery,
   type GalleryManagement,
   type Person,
+  type Template,
   type TemplateSpace,
   type VectorEncoding,
 } from "./gallery.ts";
@@ -14,12 +16,11 @@ import { decodeVector, encodeVector } from "./vector-codec.ts";
 
 export const GALLERY_FORMAT = "facegate-gallery";
 /**
- * Version 1: float32 vectors, nothing else. Version 2 adds `vectors` ("i8") and `managed_by` (fleet). A file is
- * written with the lowest version that describes it, so a plain enrolled gallery stays readable by an older
- * facegate, and an older facegate refuses (rather than misreads or silently un-manages) a version 2 file.
+ * 2 added `negatives` per person ("not this person"), and optionally `vectors` ("i8") and `managed_by` (a
+ * fleet gallery); version 1 files are read as having none of them.
  */
 export const GALLERY_VERSION = 2;
-const PLAIN_VERSION = 1;
+const READABLE_VERSIONS = [1, 2];
 
 interface StoredTemplate {
   space: TemplateSpace;
@@ -39,9 +40,32 @@ interface StoredGallery {
   vectors?: VectorEncoding;
   /** Absent: enrolled on this machine. */
   managed_by?: GalleryManagement;
-  people: { name: string; enrolled_at: string; templates: StoredTemplate[] }[];
+  people: { name: string; enrolled_at: string; templates: StoredTemplate[]; negatives?: StoredTemplate[] }[];
   /** sha256 of the JSON of every other field: catches a file edited or damaged without breaking its syntax. */
   checksum: string;
+}
+
+const storeTemplate =
+  (encoding: VectorEncoding) =>
+  (t: Template): StoredTemplate => ({
+    space: t.space,
+    source: t.source,
+    masked: t.masked,
+    vector: encodeVector(t.vector, encoding),
+  });
+
+function loadTemplates(
+  stored: StoredTemplate[],
+  dim: number,
+  where: string,
+  encoding: VectorEncoding,
+): Template[] {
+  return stored.map((t, i) => ({
+    space: t.space,
+    source: t.source,
+    masked: t.masked,
+    vector: decodeVector(t.vector, dim, `${where} ${i}`, encoding),
+  }));
 }
 
 function checksumOf(body: Omit<StoredGallery, "checksum">): string {
@@ -58,27 +82,23 @@ export interface SerializeOptions {
 export function serializeGallery(g: Gallery, options: SerializeOptions = {}): string {
   const vectors = options.vectors ?? "f32";
   const managed = options.managed === undefined ? g.managed : options.managed;
-  const plain = vectors === "f32" && managed === null;
+  const store = storeTemplate(vectors);
   const body: Omit<StoredGallery, "checksum"> = {
     format: GALLERY_FORMAT,
-    version: plain ? PLAIN_VERSION : GALLERY_VERSION,
+    version: GALLERY_VERSION,
     embedder: g.embedderId,
     dim: g.dim,
     saved_at: new Date().toISOString(),
-    // Only in version 2 files: a version 1 file is byte-for-byte what older facegate wrote.
-    ...(plain ? {} : { vectors }),
+    // Written only when used: an enrolled gallery's file is exactly what facegate wrote before fleets existed.
+    ...(vectors === "f32" ? {} : { vectors }),
     ...(managed ? { managed_by: managed } : {}),
     people: g.names().map((name) => {
       const p = g.people.get(name) as Person;
       return {
         name,
         enrolled_at: p.enrolledAt,
-        templates: p.templates.map((t) => ({
-          space: t.space,
-          source: t.source,
-          masked: t.masked,
-          vector: encodeVector(t.vector, vectors),
-        })),
+        templates: p.templates.map(store),
+        negatives: (p.negatives ?? []).map(store),
       };
     }),
   };
@@ -112,10 +132,10 @@ export function parseGallery(text: string, path: string): Gallery {
       "is not a facegate gallery (no format marker); refusing to use or overwrite it",
     );
   }
-  if (raw.version !== GALLERY_VERSION && raw.version !== PLAIN_VERSION) {
+  if (!READABLE_VERSIONS.includes(raw.version)) {
     throw new GalleryError(
       path,
-      `has format version ${raw.version}; this facegate reads versions ${PLAIN_VERSION} and ${GALLERY_VERSION}`,
+      `has format version ${raw.version}; this facegate reads versions ${READABLE_VERSIONS.join(" and ")}`,
     );
   }
   const { checksum, ...body } = raw;
@@ -133,12 +153,8 @@ export function parseGallery(text: string, path: string): Gallery {
       gallery.put({
         name: p.name,
         enrolledAt: p.enrolled_at,
-        templates: p.templates.map((t, i) => ({
-          space: t.space,
-          source: t.source,
-          masked: t.masked,
-          vector: decodeVector(t.vector, raw.dim, `${p.name} template ${i}`, encoding),
-        })),
+        templates: loadTemplates(p.templates, raw.dim, `${p.name} template`, encoding),
+        negatives: loadTemplates(p.negatives ?? [], raw.dim, `${p.name} negative`, encoding),
       });
     }
   } catch (err) {
@@ -226,4 +242,49 @@ export function writeGalleryFile(path: string, gallery: Gallery, options: WriteO
   // Only the fleet writes a management stamp: what any other writer saves is a local gallery.
   const managed = options.as === "fleet" ? (options.managed ?? gallery.managed) : null;
   writeFileAtomic(path, serializeGallery(gallery, { vectors: options.vectors, managed }));
+}
+
+/** The lock every change of a gallery file takes (CLI and daemon alike): `<gallery>.lock`. */
+export function galleryLockPath(path: string): string {
+  return `${path}.lock`;
+}
+
+export interface GalleryIdentity {
+  embedderId: string;
+  dim: number;
+}
+
+/** Reads the file as it is now (or an empty gallery), lets `change` edit it and writes it back. */
+function readChangeWrite<T>(path: string, who: GalleryIdentity, change: (g: Gallery) => T): T {
+  const gallery = readGalleryFor(path, who.embedderId) ?? new Gallery(who.embedderId, who.dim);
+  const result = change(gallery);
+  writeGalleryFile(path, gallery);
+  return result;
+}
+
+/**
+ * The one way to change a gallery file: under its lock, re-read it, apply `change`, write it atomically. Two
+ * writers (a CLI `enroll` and an assign from the page) therefore never lose each other's people: the second
+ * applies its change to what the first wrote. `change` must be quick and synchronous (analyse photos before);
+ * when it throws, nothing is written.
+ */
+export function updateGalleryFile<T>(
+  path: string,
+  who: GalleryIdentity,
+  change: (g: Gallery) => T,
+  lock: LockOptions = {},
+): Promise<T> {
+  mkdirSync(dirname(path), { recursive: true });
+  return withFileLock(galleryLockPath(path), () => readChangeWrite(path, who, change), lock);
+}
+
+/** The same for synchronous command-line steps; never call it while this process awaits the async variant. */
+export function updateGalleryFileSync<T>(
+  path: string,
+  who: GalleryIdentity,
+  change: (g: Gallery) => T,
+  lock: LockOptions = {},
+): T {
+  mkdirSync(dirname(path), { recursive: true });
+  return withFileLockSync(galleryLockPath(path), () => readChangeWrite(path, who, change), lock);
 }

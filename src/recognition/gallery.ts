@@ -15,6 +15,11 @@ export interface Person {
   name: string;
   enrolledAt: string;
   templates: Template[];
+  /**
+   * Faces that are NOT this person ("not this person" on the page): a face close to one of them is never given
+   * this name (see Matcher). Absent or empty for most people.
+   */
+  negatives?: Template[];
 }
 
 /**
@@ -59,7 +64,7 @@ export class Gallery {
 
   /** Adds or replaces a person. */
   put(person: Person): void {
-    for (const t of person.templates) {
+    for (const t of [...person.templates, ...(person.negatives ?? [])]) {
       if (t.vector.length !== this.dim) {
         throw new Error(`template of ${person.name} has ${t.vector.length} values, the gallery ${this.dim}`);
       }

@@ -2,10 +2,13 @@ import { endianness } from "node:os";
 import type { VectorEncoding } from "./gallery.ts";
 
 /**
- * Embeddings on disk, base64: "f32" little-endian float32 values (exact; what enrollment writes), or "i8" a
- * float32 scale followed by one signed byte per value (a quarter of the size; fleet galleries too large for one
- * MQTT message, see src/fleet/).
+ * Embeddings on disk (gallery, captures), base64: "f32" little-endian float32 values (exact; what enrollment
+ * writes), or "i8" a float32 scale followed by one signed byte per value (a quarter of the size; fleet
+ * galleries too large for one MQTT message, see src/fleet/).
  */
+
+/** Typed-array views read the host's byte order: only used where that is little-endian (x64, arm64). */
+const LITTLE_ENDIAN = endianness() === "LE";
 
 export function encodeVector(v: Float32Array, encoding: VectorEncoding = "f32"): string {
   if (encoding === "i8") return encodeI8(v);
@@ -31,9 +34,6 @@ function encodeI8(v: Float32Array): string {
     q[i] = scale === 0 ? 0 : Math.max(-127, Math.min(127, Math.round(v[i] / scale)));
   return buf.toString("base64");
 }
-
-/** Typed-array views read the host's byte order: only used where that is little-endian (x64, arm64). */
-const LITTLE_ENDIAN = endianness() === "LE";
 
 /** Decodes and checks the length; `where` names the vector in the error. */
 export function decodeVector(

@@ -52,6 +52,9 @@ export const CAMERA_NAME_PATTERN = /^[a-z0-9_-]+$/;
 export const CAMERA_NAME_RULE =
   "camera names become MQTT topic levels: use only lower-case letters, digits, '_' and '-' (e.g. front_door)";
 
+/** A reverse proxy's path prefix: empty, or segments of URL-safe characters ("/facegate", "/a/b"). */
+export const BASE_PATH_PATTERN = /^(\/[A-Za-z0-9._~-]+)*\/?$/;
+
 export const DETECTOR_KINDS = ["cascade", "blazeface", "rfb320", "yunet", "scrfd"] as const;
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 /** auto: lines a person reads on a terminal, JSON lines otherwise (systemd, Docker, a pipe). */
@@ -205,6 +208,35 @@ export const settingsSchema = section({
       .default(7),
     dir: text("a folder for snapshots").optional(),
   }).prefault({}),
+  /** The web page and its JSON API, served by `facegate run` (src/web). */
+  web: section({
+    enabled: flag("serve the web page and API").default(true),
+    host: text("a host name or IP address to listen on").default("127.0.0.1"),
+    port: z
+      .number({ error: expecting("a TCP port (0 = any free port)") })
+      .int({ error: "expected a TCP port (0-65535)" })
+      .min(0, { error: "expected a TCP port (0-65535)" })
+      .max(65535, { error: "expected a TCP port (0-65535)" })
+      .default(8080),
+    password_file: text("a path to a file holding the web password").optional(),
+    base_path: z
+      .string({ error: expecting("a URL path prefix such as /facegate (or empty)") })
+      .regex(BASE_PATH_PATTERN, {
+        error: "expected a URL path prefix such as /facegate: '/' then letters, digits, '.', '_', '~', '-'",
+      })
+      .transform((v) => v.replace(/\/+$/, ""))
+      .default(""),
+  }).prefault({}),
+  /** The best face of every decided visit, kept for the page to teach from (never sent over MQTT). */
+  captures: section({
+    enabled: flag("keep the best face of every decided visit").default(true),
+    dir: text("a folder for captures").optional(),
+    max: positiveInt("a positive whole number of captures to keep").default(200),
+    retention_days: z
+      .number({ error: expecting("days to keep captures") })
+      .positive({ error: "expected days > 0" })
+      .default(7),
+  }).prefault({}),
   /** Where `facegate-retrain` finds people's photos and keeps model versions (see `facegate train`). */
   training: section({
     people: text("a folder with one sub-folder of photos per person").optional(),
@@ -245,4 +277,5 @@ export type ParsedSettings = z.output<typeof settingsSchema>;
 
 export type CameraSettings = ParsedSettings["cameras"][string];
 export type MqttSettings = ParsedSettings["mqtt"];
+export type CaptureSettings = ParsedSettings["captures"];
 export type DetectorKind = (typeof DETECTOR_KINDS)[number];

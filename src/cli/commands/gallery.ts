@@ -1,4 +1,4 @@
-import { readGalleryFile, writeGalleryFile } from "../../recognition/gallery-file.ts";
+import { readGalleryFile, updateGalleryFile } from "../../recognition/gallery-file.ts";
 import { parseCommandArgs, requireOption, UsageError } from "../args.ts";
 
 export const galleryUsage = `facegate gallery list|info|remove <name> --gallery <path> [--json]`;
@@ -48,9 +48,10 @@ export async function runGallery(argv: string[]): Promise<number> {
     }
     case "remove": {
       if (rest.length === 0) throw new UsageError("gallery remove needs a person's name");
-      const removed = rest.filter((name) => gallery.remove(name.normalize("NFC")));
-      // Written before anything is reported: a refused write (a fleet-managed gallery) removed nobody.
-      writeGalleryFile(path, gallery);
+      const removed = await updateGalleryFile(path, gallery, (current) =>
+        rest.filter((name) => current.remove(name.normalize("NFC"))),
+      );
+      // Reported after the write: a refused write (a fleet-managed gallery) removed nobody.
       for (const name of rest) {
         if (removed.includes(name)) console.log(`removed ${name}`);
         else console.error(`${name} is not in the gallery`);

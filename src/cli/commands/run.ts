@@ -17,16 +17,6 @@ const STOP_BOUND_MS = 5000;
  */
 export const EXIT_CONFIG = 78;
 
-/**
- * The web page's address for the banner.
- * TODO(#11, web page): the web issue adds `settings.web` (host, port; default 127.0.0.1:8080). When it lands,
- * return `http://${host}:${port}/` here; bannerLines prints it on the "web page" line, and
- * test/first-run.test.ts already checks that the URL answers when config/facegate.yaml has a `web:` section.
- */
-function webUrlOf(_settings: Settings): string | null {
-  return null;
-}
-
 function printBanner(daemon: Daemon, settings: Settings, configPath: string): void {
   const broker = daemon.broker;
   if (!broker) return;
@@ -39,7 +29,7 @@ function printBanner(daemon: Daemon, settings: Settings, configPath: string): vo
       cameras: Object.entries(settings.cameras).map(([name, c]) => ({ name, source: c.source })),
       broker,
       topicPrefix: settings.mqtt.topic_prefix,
-      webUrl: webUrlOf(settings),
+      webUrl: daemon.webUrl,
       cwd: process.cwd(),
     },
     process.stdout.isTTY === true && !process.env.NO_COLOR,
