@@ -1,10 +1,15 @@
+import type { KeyObject } from "node:crypto";
 import { createFrameSource } from "../capture/create-source.ts";
 import type { CaptureStatus } from "../capture/types.ts";
 import type { ModelInfo } from "../events/types.ts";
+import { FleetApplier } from "../fleet/applier.ts";
+import { FleetDoor } from "../fleet/door.ts";
+import { readPublicKey } from "../fleet/keys.ts";
 import { MqttBridge } from "../mqtt/bridge.ts";
 import { type BrokerChoice, startBroker } from "../mqtt/broker.ts";
 import { CommandListener } from "../mqtt/commands.ts";
 import { HomeAssistantDiscovery } from "../mqtt/discovery.ts";
+import { ErrorTopic } from "../mqtt/error-topic.ts";
 import { PresenceTracker } from "../mqtt/presence.ts";
 import { MqttPublisher } from "../mqtt/publisher.ts";
 import { Topics } from "../mqtt/topics.ts";
@@ -107,6 +112,7 @@ export class Daemon {
   #discovery: HomeAssistantDiscovery | null = null;
   #commands: CommandListener | null = null;
   #bridge: MqttBridge | null = null;
+  #fleet: FleetDoor | null = null;
   #galleryWatcher: FileWatcher | null = null;
   #storeWatcher: FileWatcher | null = null;
   #classifier: FaceClassifierClient | null = null;
@@ -153,6 +159,8 @@ export class Daemon {
   async start(): Promise<void> {
     const s = this.#settings;
     const env = this.#options.env ?? process.env;
+    // A door that cannot check fleet signatures must not start (it would run a gallery nobody can update).
+    const fleetKey = s.fleet ? readPublicKey(s.fleet.public_key) : null;
     await this.#notify.start();
     await this.#notify.status("loading models");
     await this.#vision.start();
@@ -193,17 +201,21 @@ export class Daemon {
       this.#log.warn({ gallery: s.gallery }, "nobody enrolled yet: every face is unknown (facegate enroll)");
     else this.#log.info({ ...model, people: model.people.length }, "gallery loaded");
 
-    await this.#startMqtt(model);
+    await this.#startMqtt(model, fleetKey);
     await this.#startWeb();
     await this.#startCameras();
 
-    this.#galleryWatcher = new FileWatcher({
-      path: s.gallery,
-      what: "gallery",
-      onChange: () => this.reload("gallery file changed"),
-      logger: this.#log,
-    });
-    await this.#galleryWatcher.start();
+    // A fleet door's gallery changes only through the fleet door, which reloads itself (local writers are
+    // refused); watching the file too would reload every fleet gallery twice.
+    if (!s.fleet) {
+      this.#galleryWatcher = new FileWatcher({
+        path: s.gallery,
+        what: "gallery",
+        onChange: () => this.reload("gallery file changed"),
+        logger: this.#log,
+      });
+      await this.#galleryWatcher.start();
+    }
     if (store && !this.#classifier) {
       // `facegate train` / `rollback` replace current.json by rename: one event, so a short debounce.
       this.#storeWatcher = new FileWatcher({
@@ -294,6 +306,7 @@ export class Daemon {
     await this.#galleryWatcher?.stop();
     await this.#storeWatcher?.stop();
     await this.#commands?.stop();
+    await this.#fleet?.stop();
     await this.#web?.stop();
     // Cameras first: ffmpeg children reaped, open tracks end with `left` while MQTT is still up, and each
     // camera's retained status says `offline` (so its status listener goes only after the camera stopped).
@@ -317,7 +330,7 @@ export class Daemon {
     this.#log.info("stopped");
   }
 
-  async #startMqtt(model: ModelInfo): Promise<void> {
+  async #startMqtt(model: ModelInfo, fleetKey: KeyObject | null): Promise<void> {
     const { people } = model;
     const s = this.#settings;
     const log = this.#log.child({ part: "mqtt" });
@@ -331,10 +344,12 @@ export class Daemon {
     });
     this.#publisher = publisher;
     this.#presence = new PresenceTracker(publisher, s.presence.away_after_s, log);
+    const errors = new ErrorTopic(publisher);
     this.#bridge = new MqttBridge({
       bus: this.bus,
       publisher,
       presence: this.#presence,
+      errors,
       logger: this.#log,
       snapshots: s.snapshots.enabled,
       store:
@@ -357,6 +372,23 @@ export class Daemon {
     await this.#commands.start();
     // A successful start clears an error a previous run left retained.
     this.bus.emit("reload", { ok: true, people, trigger: "start", model });
+    if (s.fleet && fleetKey) {
+      const fleetLog = this.#log.child({ part: "fleet" });
+      this.#fleet = new FleetDoor({
+        publisher,
+        errors,
+        topic: s.fleet.topic,
+        applier: new FleetApplier({
+          galleryPath: s.gallery,
+          publicKey: fleetKey,
+          embedderId: this.#vision.embedderId,
+          topic: s.fleet.topic,
+        }),
+        reload: (trigger) => this.reload(trigger),
+        logger: fleetLog,
+      });
+      await this.#fleet.start();
+    }
   }
 
   async #startCameras(): Promise<void> {

@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import { connect, type IClientOptions } from "mqtt";
 import type { MqttSettings } from "../settings/schema.ts";
 import type { Logger } from "../system/logger.ts";
+import { connectionOptions } from "./connection.ts";
 import { EmbeddedBroker, PortInUseError } from "./embedded-broker.ts";
 
 /**
@@ -20,18 +20,6 @@ export interface BrokerChoice {
 /** The embedded port is held by something that does not speak MQTT: nothing to connect to, nothing to retry. */
 export class BrokerPortError extends Error {
   override readonly name = "BrokerPortError";
-}
-
-/** Credentials and TLS from the settings, as every MQTT connection facegate opens needs them. */
-export function connectionOptions(mqtt: MqttSettings): IClientOptions {
-  const options: IClientOptions = { username: mqtt.username, password: mqtt.password };
-  if (mqtt.tls) {
-    options.ca = mqtt.tls.ca ? readFileSync(mqtt.tls.ca) : undefined;
-    options.cert = mqtt.tls.cert ? readFileSync(mqtt.tls.cert) : undefined;
-    options.key = mqtt.tls.key ? readFileSync(mqtt.tls.key) : undefined;
-    options.rejectUnauthorized = mqtt.tls.reject_unauthorized;
-  }
-  return options;
 }
 
 export type ProbeResult = { ok: true } | { ok: false; mqtt: boolean; reason: string };

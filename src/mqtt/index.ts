@@ -2,11 +2,17 @@ export {
   type BrokerChoice,
   type BrokerKind,
   BrokerPortError,
-  connectionOptions,
   probeBroker,
   startBroker,
 } from "./broker.ts";
 export { type Command, CommandListener, type CommandName, parseCommand } from "./commands.ts";
+export {
+  type ConnectionSettings,
+  clientOptionsFrom,
+  connectionOptions,
+  type RetainedMessages,
+  readRetained,
+} from "./connection.ts";
 export { type DiscoveryOptions, HomeAssistantDiscovery } from "./discovery.ts";
 export { EmbeddedBroker, PortInUseError } from "./embedded-broker.ts";
 export { Outbox } from "./outbox.ts";
@@ -15,6 +21,7 @@ export { MqttPublisher, type MqttPublisherOptions, type PublisherStats, redactUr
 export {
   type CameraState,
   type DaemonError,
+  type FleetApplied,
   type LastIdentified,
   type MessageKind,
   messages,

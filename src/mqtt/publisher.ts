@@ -3,7 +3,7 @@ import { connect, type IClientOptions, type MqttClient } from "mqtt";
 import type { FaceEvent } from "../events/types.ts";
 import type { MqttSettings } from "../settings/schema.ts";
 import type { Logger } from "../system/logger.ts";
-import { connectionOptions } from "./broker.ts";
+import { connectionOptions } from "./connection.ts";
 import { Outbox } from "./outbox.ts";
 import { messages, type OutgoingMessage, type PayloadMap, type Topics, topicMatches } from "./topics.ts";
 

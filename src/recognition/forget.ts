@@ -5,7 +5,13 @@ import { slug } from "../system/slug.ts";
 import { writeFileAtomic } from "../system/write-atomic.ts";
 import { CaptureStore, captureNames } from "./capture-store.ts";
 import { GalleryError } from "./errors.ts";
-import { galleryLockPath, parseGallery, serializeGallery } from "./gallery-file.ts";
+import {
+  assertLocallyWritable,
+  galleryLockPath,
+  parseGallery,
+  serializeGallery,
+  writeGalleryFile,
+} from "./gallery-file.ts";
 import {
   GALLERY_FILE,
   listVersionFolders,
@@ -89,10 +95,12 @@ export function forgetOnDisk(name: string, paths: ForgetPaths, dryRun = false): 
 type Run = (what: string, path: string, action: ForgetStep["action"], work: () => void) => void;
 
 /**
- * Rewrites a gallery file without the person. Not through writeGalleryFile: that would copy the file as it is
- * now, person included, to `.prev`. A file that cannot be read as a gallery may still hold their templates, so
- * a damaged `.prev` or temporary copy is deleted; a damaged main gallery is left alone and reported (the
- * daemon refuses it too, and deleting it would lose everyone else).
+ * Rewrites a gallery file without the person, without copying the file as it is now (person included) to
+ * `.prev`. The gallery goes through writeGalleryFile, so a fleet-managed gallery is refused with where to forget
+ * them instead (the publisher); `.prev` is a backup, not what any door runs, so it is scrubbed even there. A
+ * file that cannot be read as a gallery may still hold their templates, so a damaged `.prev` or temporary copy
+ * is deleted; a damaged main gallery is left alone and reported (the daemon refuses it too, and deleting it
+ * would lose everyone else).
  */
 function forgetInGallery(name: string, path: string, run: Run, steps: ForgetStep[]): void {
   for (const [what, file] of [
@@ -106,8 +114,14 @@ function forgetInGallery(name: string, path: string, run: Run, steps: ForgetStep
       const gallery = parseGallery(text, file);
       const person = gallery.names().find((n) => sameName(n, name));
       if (person === undefined) continue;
+      // Also in a dry run: a fleet-managed gallery is reported as refused, not as "would be rewritten".
+      if (what === "gallery") assertLocallyWritable(file);
       gallery.remove(person);
-      run(what, file, "rewritten", () => writeFileAtomic(file, serializeGallery(gallery)));
+      run(what, file, "rewritten", () =>
+        what === "gallery"
+          ? writeGalleryFile(file, gallery, { keepPrevious: false, vectors: gallery.vectors })
+          : writeFileAtomic(file, serializeGallery(gallery, { vectors: gallery.vectors })),
+      );
     } catch (err) {
       if (what === "gallery.prev") run(what, file, "deleted", () => rmSync(file, { force: true }));
       else

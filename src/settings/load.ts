@@ -92,6 +92,7 @@ export function parseSettings(raw: unknown, options: ParseOptions = {}): Setting
   settings.training.negatives = settings.training.negatives.map((n) => abs(n) ?? n);
   if (settings.demo) settings.demo.people = abs(settings.demo.people) ?? settings.demo.people;
   settings.mqtt.outbox.path = abs(settings.mqtt.outbox.path);
+  if (settings.fleet) settings.fleet.public_key = abs(settings.fleet.public_key) ?? settings.fleet.public_key;
   settings.mqtt.password_file = abs(settings.mqtt.password_file);
   if (settings.mqtt.tls) {
     settings.mqtt.tls.ca = abs(settings.mqtt.tls.ca);
@@ -121,6 +122,16 @@ export function parseSettings(raw: unknown, options: ParseOptions = {}): Setting
   if (mqtt.tls && (mqtt.tls.cert === undefined) !== (mqtt.tls.key === undefined)) {
     fail("mqtt.tls: cert and key go together — give both or neither");
   }
+  // A fleet door recognises with the gallery file the fleet writes; a model store or a classifier would win
+  // over it, and the door would silently ignore every publish.
+  if (settings.fleet && settings.training.store)
+    fail(
+      "fleet: a fleet door names people from the fleet's gallery, so training.store cannot be used with it",
+    );
+  if (settings.fleet && settings.recognition.classifier)
+    fail(
+      "fleet: a fleet door names people from the fleet's gallery, so recognition.classifier cannot be used with it",
+    );
   resolveWebPassword(settings.web, options.env ?? process.env, fail);
   return settings;
 }

@@ -148,6 +148,24 @@ const mqttSchema = section({
   }).prefault({}),
 });
 
+/** An MQTT topic to subscribe to exactly: no wildcards, no empty levels at the ends. */
+const exactTopic = (what: string) =>
+  z
+    .string({ error: expecting(what) })
+    .regex(/^[^#+\s]+$/, { error: `expected ${what} without spaces, '#' or '+'` })
+    .refine((v) => !v.startsWith("/") && !v.endsWith("/"), {
+      error: `expected ${what} that neither starts nor ends with '/'`,
+    });
+
+/**
+ * A door of a fleet: its gallery comes from signed envelopes on `topic` (facegate fleet publish) and local
+ * gallery changes are refused. See README "Many doors: fleet".
+ */
+const fleetSchema = section({
+  public_key: text("a path to the fleet's public key (fleet.pub from facegate fleet keygen)"),
+  topic: exactTopic("the fleet gallery topic, e.g. facegate/fleet/gallery").default("facegate/fleet/gallery"),
+});
+
 const SOURCE = "a /dev/video device, rtsp:// or http:// URL, video file or image folder";
 
 const cameraSchema = section({
@@ -234,6 +252,7 @@ export const settingsSchema = section({
     .refine((cameras) => Object.keys(cameras).length > 0, {
       error: "required — at least one camera, e.g. cameras: { door: { source: /dev/video0 } }",
     }),
+  fleet: fleetSchema.optional(),
   /** How often each camera's numbers go to `<prefix>/<camera>/stats`. */
   stats_interval_s: z
     .number({ error: expecting("seconds between two stats messages per camera") })

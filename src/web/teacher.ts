@@ -2,7 +2,12 @@ import type { Capture, CaptureStore } from "../recognition/capture-store.ts";
 import { addPhoto, type EnrollPolicy } from "../recognition/enroll.ts";
 import { forgetOnDisk } from "../recognition/forget.ts";
 import type { Gallery, Person } from "../recognition/gallery.ts";
-import { type GalleryIdentity, readGalleryFor, updateGalleryFile } from "../recognition/gallery-file.ts";
+import {
+  assertLocallyWritable,
+  type GalleryIdentity,
+  readGalleryFor,
+  updateGalleryFile,
+} from "../recognition/gallery-file.ts";
 import { personNameProblem } from "../recognition/person-name.ts";
 import {
   assignCapture,
@@ -241,6 +246,9 @@ export class Teacher {
   }
 
   #requireGallery(): void {
+    // A fleet door's gallery comes from the fleet publisher: refused here, before any photo is analysed or any
+    // capture touched, by the gallery owner's own check (its write refuses too); answered 409 with where to enroll.
+    assertLocallyWritable(this.options.galleryPath);
     const source = this.options.modelSource();
     if (source === "store")
       throw new HttpError(

@@ -1,7 +1,7 @@
 import { analyzeEnrollPhotos, buildPerson, enrollPolicyFor } from "../../recognition/enroll.ts";
 import { PeopleFolderError } from "../../recognition/errors.ts";
 import type { Person } from "../../recognition/gallery.ts";
-import { readGalleryFor, updateGalleryFile } from "../../recognition/gallery-file.ts";
+import { assertLocallyWritable, readGalleryFor, updateGalleryFile } from "../../recognition/gallery-file.ts";
 import { listPersonFolders, type PersonFolder } from "../../recognition/person-folders.ts";
 import { calibrationFor, defaultCalibrationPath } from "../../recognition/recognizer.ts";
 import { WEIGHTS_DIR } from "../../vision/factory.ts";
@@ -25,6 +25,8 @@ export async function runEnroll(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError("give exactly one folder of person folders");
   const root = positionals[0];
   const people = listPeople(root, values.only);
+  // A door whose gallery comes from a fleet publisher says so before minutes of photo analysis, not after.
+  assertLocallyWritable(galleryPath);
 
   const vision = new VisionClient(visionConfigFrom(values));
   await vision.start();
