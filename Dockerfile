@@ -1,7 +1,11 @@
-# facegate in a container: multi-arch (linux/amd64, linux/arm64 — Raspberry Pi 4/5, Jetson) with no
-# architecture-specific downloads here: npm picks the prebuilt onnxruntime-node and sharp binaries for the
-# platform it builds on. Build on the target or with buildx:
+# facegate in a container: multi-arch (linux/amd64, linux/arm64 — Raspberry Pi 4/5, Jetson). Build on the target,
+# or for both at once with buildx (BuildKit sets TARGETARCH):
 #   docker buildx build --platform linux/arm64,linux/amd64 -t facegate .
+# The build stage runs on the build machine's own platform (no emulation for npm, the TypeScript compiler and the
+# model fetch), then installs the production dependencies for the target: npm picks sharp's @img/*-linux-<cpu>
+# packages from package-lock.json by --cpu, and onnxruntime-node ships its linux x64 and arm64 libraries in the
+# package itself, so nothing architecture-specific is downloaded by hand. `npm run check:arm64` runs exactly this
+# arm64 install under emulation on every CI run. Only the final stage (apt-get install ffmpeg) runs as the target.
 # Run with the camera passed through (the container's `video` group matches Debian's gid 44):
 #   docker run -d --name facegate --device /dev/video0 --group-add video \
 #     -v /etc/facegate:/etc/facegate:ro -v facegate-data:/var/lib/facegate facegate
@@ -11,9 +15,11 @@
 # and the npm registry from --build-arg NPM_CONFIG_REGISTRY=https://npm.example/ (the models are npm packages too).
 ARG NODE_IMAGE=node:20-bookworm-slim
 
-FROM ${NODE_IMAGE} AS build
+FROM --platform=$BUILDPLATFORM ${NODE_IMAGE} AS build
 # Build arguments reach RUN as environment variables: npm (and the model fetch, which uses `npm pack`) read it.
 ARG NPM_CONFIG_REGISTRY=https://registry.npmjs.org/
+# Set by BuildKit (amd64, arm64); empty with the classic builder, which builds for its own platform.
+ARG TARGETARCH
 WORKDIR /opt/facegate
 COPY package.json package-lock.json .npmrc tsconfig.json ./
 COPY bin/ ./bin/
@@ -22,11 +28,21 @@ COPY src/ ./src/
 COPY config/ ./config/
 COPY weights/ ./weights/
 # npm ci installs the dependencies (dev ones included: the TypeScript compiler), its postinstall fetches the
-# sha256-pinned models into models/ and prepare compiles dist/; prune then drops the dev tools.
+# sha256-pinned models into models/ and prepare compiles dist/ (the web page into dist/ui with esbuild). Then
+# node_modules is installed again, production only, for the target's CPU (npm's names: x64, arm64; 32-bit ARM is
+# refused: onnxruntime has no build for it).
 RUN npm ci --no-audit --no-fund \
  && test -f dist/cli/index.js \
+ && test -f dist/ui/index.html \
  && test -f models/fr_feature.onnx \
- && npm prune --omit=dev --no-audit --no-fund \
+ && case "${TARGETARCH:-native}" in \
+      amd64) cpu=x64 ;; \
+      arm64) cpu=arm64 ;; \
+      native) cpu="$(node -p process.arch)" ;; \
+      *) echo "facegate images exist for linux/amd64 and linux/arm64, not ${TARGETARCH}" >&2; exit 1 ;; \
+    esac \
+ && rm -rf node_modules \
+ && npm ci --omit=dev --ignore-scripts --os=linux --libc=glibc --cpu="$cpu" --no-audit --no-fund \
  && npm cache clean --force
 
 FROM ${NODE_IMAGE}
@@ -48,6 +64,8 @@ COPY --from=build /opt/facegate/weights/ ./weights/
 COPY --from=build /opt/facegate/scripts/ ./scripts/
 COPY --from=build /opt/facegate/config/ ./config/
 ENV NODE_ENV=production
+# Memory, as deploy/facegate.service sets it: fewer glibc malloc arenas and a small V8 young generation.
+ENV MALLOC_ARENA_MAX=2 NODE_OPTIONS=--max-semi-space-size=2
 # Files facegate writes (gallery, models, snapshots) are private to its user, as under systemd.
 USER facegate
 VOLUME ["/var/lib/facegate"]

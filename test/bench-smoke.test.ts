@@ -20,6 +20,11 @@ const KEYS = [
   "embed_ms_p50",
   "peer_fps_1face",
   "speedup_vs_peer",
+  "detector",
+  "build",
+  "startup_ms",
+  "cpu_ms_per_frame_1face",
+  "rss_parts_mb",
 ] as const;
 
 test("bench --quick --smoke writes the JSON with every key", {
@@ -37,8 +42,11 @@ test("bench --quick --smoke writes the JSON with every key", {
     assert.match(stdout, /\| end-to-end fps, 1 face/);
     const json = JSON.parse(readFileSync(out, "utf8")) as Record<string, unknown>;
     for (const key of KEYS) assert.ok(key in json, `missing ${key}`);
-    for (const key of ["detect_ms_p50", "embed_ms_p50", "peer_fps_1face"] as const)
+    for (const key of ["detect_ms_p50", "embed_ms_p50", "peer_fps_1face", "startup_ms"] as const)
       assert.equal(typeof json[key], "number", `${key} is a number`);
+    // What users run: the default detector on the compiled build.
+    assert.equal(json.detector, "cascade");
+    assert.equal(json.build, "compiled");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

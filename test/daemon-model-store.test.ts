@@ -90,7 +90,7 @@ describe("facegate run: model store hot reload", { skip: data ? false : NO_SHARE
     ]);
     const v1 = JSON.parse(out1.trim().split("\n").at(-1) as string).version as string;
     const v2 = JSON.parse(out2.trim().split("\n").at(-1) as string).version as string;
-    assert.notEqual(v1, v2, "both trainings got the same version id (same second); rerun");
+    assert.notEqual(v1, v2, "two trainings get distinct version ids");
     cpSync(versionDir(side, v2), versionDir(store, v2), { recursive: true });
 
     const video = await makeVideo({

@@ -1,10 +1,13 @@
 /**
  * Docker cannot run on the development and CI machines, so the image files are checked statically: every path
- * the Dockerfile copies exists, the image runs as a non-root user, nothing architecture-specific is downloaded,
- * no script is piped into a shell, the build context leaves out local state and secrets, and the compose file
- * wires mosquitto and facegate with the camera passed through.
+ * the Dockerfile copies exists, the image runs as a non-root user, it builds for linux/amd64 and linux/arm64 (the
+ * build stage on the build machine's platform, the production dependencies installed for the target's CPU with
+ * the same npm flags `npm run check:arm64` proves under emulation), nothing architecture-specific is downloaded
+ * by hand, no script is piped into a shell, the build context leaves out local state and secrets, and the
+ * compose file wires mosquitto and facegate with the camera passed through.
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -27,15 +30,54 @@ describe("Dockerfile", () => {
     }
   });
 
-  test("multi-arch friendly: a configurable Node 20 bookworm base, no architecture-specific downloads", () => {
+  test("multi-arch: a configurable Node 20 bookworm base, built on the build platform, no hand-made downloads", () => {
     assert.match(dockerfile, /^ARG NODE_IMAGE=node:20-bookworm-slim$/m);
-    for (const from of instructions.filter((l) => l.startsWith("FROM ")))
-      assert.match(from, /^FROM \$\{NODE_IMAGE\}/, "every stage uses the configurable base");
+    assert.match(dockerfile, /docker buildx build --platform linux\/arm64,linux\/amd64/, "buildx documented");
+    const froms = instructions.filter((l) => l.startsWith("FROM "));
+    assert.match(
+      froms[0],
+      /^FROM --platform=\$BUILDPLATFORM \$\{NODE_IMAGE\} AS build$/,
+      "build stage runs natively",
+    );
+    assert.match(froms.at(-1) ?? "", /^FROM \$\{NODE_IMAGE\}$/, "the image itself is the target's");
     const runs = instructions.filter((l) => l.startsWith("RUN ")).join("\n");
-    assert.doesNotMatch(runs, /amd64|x86_64|aarch64|arm64|armhf/, "no architecture named in RUN steps");
     assert.doesNotMatch(runs, /(curl|wget)[^|]*\|\s*(ba)?sh/, "no script piped into a shell");
-    assert.match(runs, /npm ci/);
-    assert.match(runs, /npm prune --omit=dev/);
+    assert.doesNotMatch(runs, /x86_64|aarch64|armhf|napi-v6/, "no platform binaries picked by hand");
+    assert.match(runs, /npm ci --no-audit/, "the full install (compiler, models) on the build platform");
+  });
+
+  test("installs the production dependencies for the target CPU, as check:arm64 does under emulation", () => {
+    const runs = instructions.filter((l) => l.startsWith("RUN ")).join("\n");
+    const prod = /npm ci (--omit=dev[^&]*)/.exec(runs)?.[1] ?? "";
+    for (const flag of ["--omit=dev", "--ignore-scripts", "--os=linux", "--libc=glibc", '--cpu="$cpu"'])
+      assert.ok(prod.includes(flag), `production install has ${flag}`);
+    const stage = readFileSync(join(REPO_ROOT, "scripts", "arm64", "stage.ts"), "utf8");
+    for (const flag of ["--omit=dev", "--ignore-scripts", "--os=linux", "--libc=glibc", "--cpu=arm64"])
+      assert.ok(stage.includes(`"${flag}"`), `check:arm64 installs with ${flag} too`);
+  });
+
+  test("maps BuildKit's TARGETARCH to npm's CPU names and refuses 32-bit ARM", () => {
+    const runs = instructions.filter((l) => l.startsWith("RUN ")).join("\n");
+    const mapping = /case "\$\{TARGETARCH:-native\}" in .*? esac/.exec(runs)?.[0];
+    assert.ok(mapping, "a case over TARGETARCH");
+    const cpuFor = (arch: string) =>
+      execFileSync("sh", ["-c", `TARGETARCH="$1"; ${mapping}; echo "$cpu"`, "sh", arch], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      }).trim();
+    assert.equal(cpuFor("amd64"), "x64");
+    assert.equal(cpuFor("arm64"), "arm64");
+    assert.equal(cpuFor(""), process.arch, "the classic builder builds for its own platform");
+    assert.throws(() => cpuFor("arm"), /not arm/);
+  });
+
+  test("the image runs with the systemd unit's memory settings", () => {
+    const unit = readFileSync(join(REPO_ROOT, "deploy", "facegate.service"), "utf8");
+    const unitEnv = [...unit.matchAll(/^Environment=(MALLOC_ARENA_MAX|NODE_OPTIONS)=(.*)$/gm)].map(
+      (m) => `${m[1]}=${m[2]}`,
+    );
+    assert.deepEqual(unitEnv, ["MALLOC_ARENA_MAX=2", "NODE_OPTIONS=--max-semi-space-size=2"]);
+    assert.ok(instructions.includes(`ENV ${unitEnv.join(" ")}`), "the same values in the image");
   });
 
   test("runs as an unprivileged user with the daemon as entry point", () => {

@@ -117,3 +117,34 @@ test("second-look detections from 0.4 count when the verifier agrees, weaker one
   const none = new Fake(() => []);
   assert.equal((await new CascadeDetector(looks(0.45), none, opts).detect(image(200, 100))).length, 0);
 });
+
+test("a two-step verifier gives landmarks only to the faces it rescues", async () => {
+  // The verifier sees the primary's doubtful face (confirming it: boxes suffice) and a face the primary missed.
+  const verifier = Object.assign(new Fake(() => []), {
+    landmarkCalls: [] as Box[],
+    async boxes() {
+      return [
+        { box: [12, 10, 50, 50] as Box, score: 0.5 },
+        { box: [120, 10, 40, 40] as Box, score: 0.9 },
+      ];
+    },
+    async landmarksFor(_img: RgbImage, box: Box) {
+      this.landmarkCalls.push(box);
+      return det(box, 1).landmarks;
+    },
+  });
+  const primary = new Fake(() => [det([10, 10, 50, 50], 0.5)]);
+  const found = await new CascadeDetector(primary, verifier, { mirror: false, zoomGrid: 0 }).detect(
+    image(200, 100),
+  );
+  assert.deepEqual(
+    found.map((d) => d.box),
+    [
+      [10, 10, 50, 50],
+      [120, 10, 40, 40],
+    ],
+  );
+  assert.equal(verifier.calls.length, 0, "detect() (landmarks for every face) is not used");
+  assert.deepEqual(verifier.landmarkCalls, [[120, 10, 40, 40]], "one landmark pass: the rescued face");
+  assert.equal(found[1].landmarks.length, 5);
+});

@@ -111,15 +111,21 @@ describe("broker down: events wait in the outbox", { skip: data ? false : NO_SHA
     );
 
     await broker.start(); // same port, same persistence folder
-    await until("daemon reconnected", () => d.logs("outbox flushed after reconnect").length >= 2, 60_000);
+    await until("daemon reconnected", () => d.logs("outbox flushed after reconnect").length >= 1, 60_000);
     const flushed = d.logs("outbox flushed after reconnect").at(-1) as Record<string, unknown>;
     t.diagnostic(
       `outbox flush after reconnect: ${JSON.stringify({ sent: flushed.sent, dropped: flushed.dropped })}`,
     );
     assert.equal(flushed.dropped, 0, "nothing dropped: the default bound (1000) was not reached");
     const expected = produced();
-    await c.until("everything delivered", () => received().length >= expected.length, 60_000);
-    assert.deepEqual(received().slice(0, expected.length), expected, "every event, once, in order");
+    // QoS 1 is "at least once": a message in flight when the broker went down (published, its PUBACK lost)
+    // is sent again. Each event's key (type, name, track) is unique, so a repeat is recognisable and counted.
+    const distinct = () => [...new Set(received())];
+    await c.until("everything delivered", () => distinct().length >= expected.length, 60_000);
+    assert.deepEqual(distinct().slice(0, expected.length), expected, "every event, in order");
+    const repeats = received().length - distinct().length;
+    t.diagnostic(`${repeats} event(s) delivered twice (in flight at the outage)`);
+    assert.ok(repeats <= 2, `only what was in flight at the outage is repeated (${repeats} repeats)`);
     await c.until("online again", () => c.on("fg/status").at(-1)?.payload === "online", 10_000);
 
     // The last will: a daemon killed outright (power cut) is reported offline by the broker.
@@ -150,7 +156,7 @@ describe("broker down: events wait in the outbox", { skip: data ? false : NO_SHA
     await until("more events", () => produced().length >= atStop + max + 2, 120_000);
     const lost = produced().slice(atStop);
     await broker.start();
-    await until("daemon reconnected", () => d.logs("outbox flushed after reconnect").length >= 2, 60_000);
+    await until("daemon reconnected", () => d.logs("outbox flushed after reconnect").length >= 1, 60_000);
     const flushed = d.logs("outbox flushed after reconnect").at(-1) as Record<string, unknown>;
     t.diagnostic(
       `bound ${max}: ${JSON.stringify({ sent: flushed.sent, dropped: flushed.dropped })}, ${lost.length} events produced offline`,

@@ -50,6 +50,8 @@ export class Mosquitto {
     readonly port: number,
     /** With persistence, sessions and queued QoS 1 messages survive a restart. */
     private readonly persistence = false,
+    /** More mosquitto.conf lines (limits, a bridge). */
+    private readonly extraConfig: string[] = [],
   ) {}
 
   get url(): string {
@@ -65,6 +67,7 @@ export class Mosquitto {
     ];
     if (this.persistence) lines.push(`persistence_location ${this.dir}/`, "autosave_interval 0");
     if (process.getuid?.() === 0) lines.push("user root");
+    lines.push(...this.extraConfig);
     writeFileSync(config, `${lines.join("\n")}\n`);
     const child = spawn("mosquitto", ["-c", config], { stdio: ["ignore", "ignore", "pipe"] });
     child.stderr?.on("data", (chunk: Buffer) => {
@@ -85,8 +88,8 @@ export class Mosquitto {
   }
 }
 
-export async function startMosquitto(persistence = false): Promise<Mosquitto> {
-  const broker = new Mosquitto(await freePort(), persistence);
+export async function startMosquitto(persistence = false, extraConfig: string[] = []): Promise<Mosquitto> {
+  const broker = new Mosquitto(await freePort(), persistence, extraConfig);
   await broker.start();
   return broker;
 }
@@ -101,10 +104,18 @@ export interface Received {
 export class Collector {
   readonly messages: Received[] = [];
   private waiters: Array<() => void> = [];
+  /** When each message arrived (Date.now()), for latency figures; kept beside the messages so they compare as before. */
+  readonly #arrivals = new WeakMap<Received, number>();
+
+  arrivedAt(message: Received): number {
+    return this.#arrivals.get(message) ?? Number.NaN;
+  }
 
   constructor(readonly client: MqttClient) {
     client.on("message", (topic, payload, packet) => {
-      this.messages.push({ topic, payload: payload.toString(), retain: packet.retain });
+      const message = { topic, payload: payload.toString(), retain: packet.retain };
+      this.messages.push(message);
+      this.#arrivals.set(message, Date.now());
       for (const wake of this.waiters.splice(0)) wake();
     });
   }

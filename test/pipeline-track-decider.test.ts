@@ -65,7 +65,9 @@ function run(frames: Frame[], options: Partial<TrackDeciderOptions> = {}) {
         ? { embedding: f.embedding, masked: false, faceSize: f.box[2] }
         : undefined;
     out.push(
-      ...decider.observe(update, faceOf, matcher, t, SAME, (tr) => tracker.split(tr.id)).map((e) => e.event),
+      ...decider
+        .observe(update, faceOf, matcher, t, { sameFace: SAME, split: (tr) => tracker.split(tr.id) })
+        .map((e) => e.event),
     );
   }
   out.push(...decider.endAll(tracker.flush(), t + 100).map((e) => e.event));
@@ -167,14 +169,7 @@ describe("TrackDecider pacing", () => {
       // the pipeline embeds a face only when the decider wants it
       const wanted = update.active.every((tr) => decider.attemptsOf(tr, t) !== null);
       const f = { embedding: wanted ? embedding : new Float32Array(0), masked: false, faceSize: 100 };
-      decider.observe(
-        update,
-        () => f,
-        matcher,
-        t,
-        SAME,
-        (tr) => tracker.split(tr.id),
-      );
+      decider.observe(update, () => f, matcher, t, { sameFace: SAME, split: (tr) => tracker.split(tr.id) });
       for (const track of update.active) out.push(decider.attemptsOf(track, t + 100));
     }
     return out;

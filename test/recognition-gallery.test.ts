@@ -9,6 +9,7 @@ import { GalleryError } from "../src/recognition/errors.ts";
 import { FaceSet } from "../src/recognition/face-set.ts";
 import { Gallery } from "../src/recognition/gallery.ts";
 import {
+  GALLERY_VERSION,
   parseGallery,
   readGalleryFile,
   readGalleryFor,
@@ -71,7 +72,7 @@ test("truncated, foreign, edited and empty gallery files are refused with a clea
     ["foreign.json", JSON.stringify({ hello: "world" }), /not a facegate gallery/],
     ["edited.json", text.replace("Bob Smith", "Rob Smith"), /checksum/],
     ["empty.json", "", /empty/],
-    ["future.json", text.replace('"version":1', '"version":99'), /version 99/],
+    ["future.json", text.replace(`"version":${GALLERY_VERSION}`, '"version":99'), /version 99/],
   ];
   for (const [name, content, re] of cases) {
     const p = join(dir, name);
@@ -123,7 +124,7 @@ test("matcher names the closest person above threshold, strangers null, masked f
 });
 
 test("a face set is matched as one: mean whole face of unmasked faces, else upper face of masked ones", () => {
-  const m = new Matcher(sampleGallery(), { full: 0.8, upper: 0.7 }, { full: 0.85, upper: 0.75 });
+  const m = new Matcher(sampleGallery(), { full: 0.8, upper: 0.7 }, { set: { full: 0.85, upper: 0.75 } });
   const set = new FaceSet();
   // two views of Zoë, each 0.8 alone, on either side of her templates: their mean is closer
   set.add({ embedding: unit(1, 0.75), masked: false, weight: 1 });

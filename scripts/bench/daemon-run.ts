@@ -1,5 +1,5 @@
 /**
- * End-to-end run of the real daemon: `bin/facegate.js run` (from source) as a child process, a video file as
+ * End-to-end run of the real daemon: `facegate run` (the compiled build, or the sources) as a child process, a video file as
  * its camera (read at the file's own rate, like a live camera), a real mosquitto, and a subscriber here that
  * takes the daemon's own per-second stats (`<prefix>/<camera>/stats`) and its events. Frame→event latency is
  * the arrival time of an `identified`/`unknown` event minus the timestamp it carries (the arrival time of the
@@ -8,6 +8,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { connectAsync } from "mqtt";
 import { stringify } from "yaml";
@@ -25,11 +26,20 @@ export interface DaemonRunOptions {
   enrolled: readonly string[];
   /** Extra node options for the daemon (e.g. --cpu-prof, which NODE_OPTIONS does not allow). */
   nodeArgs?: string[];
+  /** The daemon's entry (scripts/bench/build.ts) and the environment it needs. */
+  entry: string;
+  env: Record<string, string>;
+  /** What runs the entry: this node by default; e.g. qemu + an arm64 node for the arm64 check. */
+  launcher?: string[];
+  /** Longest wait for the daemon to come online (default 120 s; emulation is slower). */
+  startTimeoutMs?: number;
+  /** Settings sections added to the daemon's config (e.g. `recognition`). */
+  settings?: Record<string, unknown>;
   /**
-   * The daemon's entry: omitted = `bin/facegate.js` from source (tsx; its loader threads add to RSS), or a
-   * compiled CLI (`<outDir>/cli/index.js`, models and weights beside `<outDir>/..`), as installed.
+   * Play the video in a loop and run until `until` holds for the events so far (at most `boundMs`), instead of
+   * once through: for a daemon too slow to decide within one pass (emulation).
    */
-  entry?: string;
+  loopUntil?: { until: (events: DaemonRunResult["events"]) => boolean; boundMs: number };
 }
 
 export interface DaemonRunResult {
@@ -46,8 +56,12 @@ export interface DaemonRunResult {
   detectionMsMean: number | null;
   eventLatencyMs: Latency;
   events: { identified: number; unknown: number; left: number; wrongName: number };
-  /** Child process start → models loaded (node + tsx start-up included). */
+  /** Child process start → models loaded (node start-up included). */
   startToModelsMs: number | null;
+  /** The daemon's own process start → its first frame through the models (its "first frame analysed" log). */
+  startupMs: number | null;
+  /** Load average (1 min) of the machine when the run started: other work slows every figure. */
+  loadavg1: number;
   peakRssMb: number | null;
   /** CPU time of the daemon process (all threads) per frame taken, from video start to end: less load-sensitive than fps. */
   cpuMsPerFrame: number | null;
@@ -95,9 +109,12 @@ export async function runDaemon(o: DaemonRunOptions): Promise<DaemonRunResult> {
       gallery: o.galleryPath,
       detector: { kind: o.detector },
       mqtt: { url: o.brokerUrl, topic_prefix: prefix, homeassistant: { enabled: false } },
-      cameras: { [camera]: { source: o.video.path, width: 640, height: 480 } },
+      cameras: { [camera]: { source: o.video.path, width: 640, height: 480, loop: Boolean(o.loopUntil) } },
       stats_interval_s: 1,
+      // The page stays on (the default) but on a free port: other daemons may hold 8080 on a shared machine.
+      web: { port: 0 },
       log: { level: "info" },
+      ...o.settings,
     }),
   );
   const client = await connectAsync(o.brokerUrl, { reconnectPeriod: 200 });
@@ -126,13 +143,15 @@ export async function runDaemon(o: DaemonRunOptions): Promise<DaemonRunResult> {
   });
   await client.subscribeAsync([`${prefix}/${camera}/#`], { qos: 1 });
 
+  const load1 = loadavg()[0];
   const spawnedAt = Date.now();
+  const [command, ...launcherArgs] = o.launcher ?? [process.execPath];
   const child: ChildProcess = spawn(
-    process.execPath,
-    [...(o.nodeArgs ?? []), o.entry ?? join(o.root, "bin", "facegate.js"), "run", "--config", config],
+    command,
+    [...launcherArgs, ...(o.nodeArgs ?? []), o.entry, "run", "--config", config],
     {
       cwd: o.root,
-      env: { ...process.env, FACEGATE_FROM_SOURCE: "1" },
+      env: { ...process.env, ...o.env },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
@@ -146,11 +165,12 @@ export async function runDaemon(o: DaemonRunOptions): Promise<DaemonRunResult> {
   let peak: number | null = null;
   let cpuStart: number | null = null;
   let cpuEnd: number | null = null;
+  let ranS = o.video.durationS;
   const sampler = setInterval(() => {
     peak = Math.max(peak ?? 0, vmHwmMb(child.pid) ?? 0) || peak;
   }, 250);
   try {
-    const startBound = Date.now() + 120_000;
+    const startBound = Date.now() + (o.startTimeoutMs ?? 120_000);
     while (!online) {
       if (child.exitCode !== null)
         throw new Error(`daemon exited early (${child.exitCode}):\n${output.slice(-3000)}`);
@@ -158,8 +178,11 @@ export async function runDaemon(o: DaemonRunOptions): Promise<DaemonRunResult> {
       await sleep(50);
     }
     cpuStart = cpuMs(child.pid);
-    const endBound = Date.now() + o.video.durationS * 1000 + 4000;
-    while (!stalled && Date.now() < endBound) await sleep(100);
+    const runStart = Date.now();
+    const endBound = runStart + (o.loopUntil?.boundMs ?? o.video.durationS * 1000 + 4000);
+    while (!stalled && Date.now() < endBound && !o.loopUntil?.until(events)) await sleep(100);
+    // Once through, frames are counted over the video's length (the daemon reads it at its own rate).
+    if (o.loopUntil) ranS = (Date.now() - runStart) / 1000;
     cpuEnd = cpuMs(child.pid);
     await sleep(400);
     await client.publishAsync(`${prefix}/command`, "status", { qos: 1 });
@@ -171,11 +194,12 @@ export async function runDaemon(o: DaemonRunOptions): Promise<DaemonRunResult> {
     await exited;
     await client.endAsync(true);
   }
-  const loaded = output
+  const logLines = output
     .split("\n")
     .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as { msg?: string; time?: string })
-    .find((l) => l.msg === "models loaded");
+    .map((l) => JSON.parse(l) as { msg?: string; time?: string; startup_ms?: number });
+  const loaded = logLines.find((l) => l.msg === "models loaded");
+  const firstFrame = logLines.find((l) => l.msg === "first frame analysed");
   const frames = stats.reduce((n, s) => n + s.frames, 0);
   const detections = stats.reduce((n, s) => n + s.fps_detect * s.window_s, 0);
   const withDetect = stats.filter((s) => s.detection_ms !== null && s.fps_detect > 0);
@@ -188,16 +212,18 @@ export async function runDaemon(o: DaemonRunOptions): Promise<DaemonRunResult> {
     : null;
   return {
     label: o.label,
-    fps: round(frames / o.video.durationS),
+    fps: round(frames / ranS),
     videoFps: o.video.fps,
-    fpsDetect: round(detections / o.video.durationS),
-    framesIn: Math.round(o.video.durationS * o.video.fps),
+    fpsDetect: round(detections / ranS),
+    framesIn: Math.round(ranS * o.video.fps),
     frames,
     drops: stats.reduce((n, s) => n + s.drops, 0),
     detectionMsMean: round(detectionMsMean),
     eventLatencyMs: latency(latencies),
     events,
     startToModelsMs: loaded?.time ? Date.parse(loaded.time) - spawnedAt : null,
+    startupMs: firstFrame?.startup_ms ?? null,
+    loadavg1: round(load1, 2) ?? 0,
     peakRssMb: peak,
     cpuMsPerFrame:
       cpuStart !== null && cpuEnd !== null && frames > 0 ? round((cpuEnd - cpuStart) / frames) : null,

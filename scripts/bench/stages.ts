@@ -1,18 +1,20 @@
 /**
  * Per-stage latency, by calling the public parts of a FaceAnalyzer one by one on the benchmark's frames (in this
- * thread, one ONNX session each, as the vision worker holds them): decode (a 640×480 JPEG through sharp, the
+ * thread, one ONNX session each, as the vision worker holds them; modules from the benchmarked build): decode (a 640×480 JPEG through sharp, the
  * path of stills and the CLI; live video is decoded by the ffmpeg child), detect, 68 landmarks + alignment,
  * embedding, mask flag, gallery match.
  */
 import sharp from "sharp";
 import { Gallery } from "../../src/recognition/gallery.ts";
 import { Matcher } from "../../src/recognition/matcher.ts";
-import { alignByEyes, alignFace } from "../../src/vision/align.ts";
-import { decodeImage } from "../../src/vision/decode.ts";
-import { createAnalyzer, type DetectorKind } from "../../src/vision/factory.ts";
-import { fivePointsFrom68 } from "../../src/vision/landmarks68.ts";
-import { loadDefaultMaskClassifier } from "../../src/vision/mask/load.ts";
+import type * as Align from "../../src/vision/align.ts";
+import type * as Decode from "../../src/vision/decode.ts";
+import type * as Factory from "../../src/vision/factory.ts";
+import type { DetectorKind } from "../../src/vision/factory.ts";
+import type * as Landmarks from "../../src/vision/landmarks68.ts";
+import type * as MaskLoad from "../../src/vision/mask/load.ts";
 import type { RgbImage } from "../../src/vision/types.ts";
+import { type BenchBuild, loadModule } from "./build.ts";
 import { type Latency, round, samples, stageLatency, timed } from "./stats.ts";
 
 export interface StageResult {
@@ -53,8 +55,17 @@ function randomGallery(people: number, dim: number): Gallery {
 
 export async function measureStages(
   frames: readonly RgbImage[],
-  opts: { detector: DetectorKind; threads: number; galleryPeople: number },
+  opts: { detector: DetectorKind; threads: number; galleryPeople: number; build: BenchBuild },
 ): Promise<StageResult> {
+  const [{ alignByEyes, alignFace }, { decodeImage }, { createAnalyzer }, { fivePointsFrom68 }, mask0] =
+    await Promise.all([
+      loadModule<typeof Align>(opts.build, "vision/align"),
+      loadModule<typeof Decode>(opts.build, "vision/decode"),
+      loadModule<typeof Factory>(opts.build, "vision/factory"),
+      loadModule<typeof Landmarks>(opts.build, "vision/landmarks68"),
+      loadModule<typeof MaskLoad>(opts.build, "vision/mask/load"),
+    ]);
+  const { loadDefaultMaskClassifier } = mask0;
   const started = performance.now();
   const analyzer = await createAnalyzer({ detector: { kind: opts.detector }, threads: opts.threads }, (t) =>
     loadDefaultMaskClassifier(t),

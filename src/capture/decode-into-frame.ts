@@ -1,5 +1,3 @@
-import sharp from "sharp";
-
 const MAX_INPUT_PIXELS = 100_000_000;
 
 /**
@@ -12,6 +10,8 @@ export async function decodeIntoFrame(
   height: number,
   into: Uint8Array,
 ): Promise<void> {
+  // Loaded on first use: only image-folder and still cameras decode on the main thread (~9 MB of RSS).
+  const { default: sharp } = await import("sharp");
   const { data, info } = await sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, failOn: "error" })
     .rotate()
     .resize(width, height, { fit: "contain", background: { r: 0, g: 0, b: 0 } })

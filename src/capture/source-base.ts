@@ -1,3 +1,4 @@
+import { GcNudge } from "../system/gc-nudge.ts";
 import { Backoff } from "./backoff.ts";
 import { FpsMeter } from "./fps-meter.ts";
 import { FrameMailbox } from "./frame-mailbox.ts";
@@ -33,6 +34,8 @@ export abstract class CaptureSourceBase implements FrameSource {
   protected readonly mailbox: FrameMailbox;
   readonly #fps = new FpsMeter();
   readonly #listeners = new Set<StatusListener>();
+  /** Each frame's bytes arrived in short-lived buffers (ffmpeg pipe chunks, decoded stills): free them promptly. */
+  readonly #gc = new GcNudge();
   #status: CaptureStatus;
   #framesIn = 0;
   #restarts = 0;
@@ -106,6 +109,7 @@ export abstract class CaptureSourceBase implements FrameSource {
   protected publish(data: Uint8Array, timestamp: number = Date.now()): void {
     this.#framesIn++;
     this.#fps.tick(timestamp);
+    this.#gc.allocated(data.byteLength);
     this.mailbox.put({
       camera: this.camera,
       seq: ++this.#seq,

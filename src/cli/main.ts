@@ -53,6 +53,16 @@ const COMMANDS: Record<string, Command> = {
     usage: "",
     load: async () => (await import("./commands/forget.ts")).runForget,
   },
+  fleet: {
+    summary: "many doors, one gallery: keygen, publish a signed gallery over MQTT, detach a door",
+    usage: "",
+    load: async () => (await import("./commands/fleet.ts")).runFleet,
+  },
+  doctor: {
+    summary: "check a setup: models, ffmpeg, cameras, broker, gallery, folders, disk",
+    usage: "",
+    load: async () => (await import("./commands/doctor.ts")).runDoctor,
+  },
   models: {
     summary: "fetch or verify the model files",
     usage: "",

@@ -1,11 +1,15 @@
+import type { KeyObject } from "node:crypto";
 import { createFrameSource } from "../capture/create-source.ts";
 import type { CaptureStatus } from "../capture/types.ts";
 import type { ModelInfo } from "../events/types.ts";
+import { FleetApplier } from "../fleet/applier.ts";
+import { FleetDoor } from "../fleet/door.ts";
+import { readPublicKey } from "../fleet/keys.ts";
 import { MqttBridge } from "../mqtt/bridge.ts";
-import { brokerUrl, chooseBroker } from "../mqtt/broker.ts";
+import { type BrokerChoice, startBroker } from "../mqtt/broker.ts";
 import { CommandListener } from "../mqtt/commands.ts";
 import { HomeAssistantDiscovery } from "../mqtt/discovery.ts";
-import type { EmbeddedBroker } from "../mqtt/embedded-broker.ts";
+import { ErrorTopic } from "../mqtt/error-topic.ts";
 import { PresenceTracker } from "../mqtt/presence.ts";
 import { MqttPublisher } from "../mqtt/publisher.ts";
 import { Topics } from "../mqtt/topics.ts";
@@ -14,8 +18,15 @@ import { CameraPipeline } from "../pipeline/camera-pipeline.ts";
 import { cameraOptionsFor, missingLocalSource } from "../pipeline/camera-source.ts";
 import { type LoadOptions, RecognitionState } from "../pipeline/recognition-state.ts";
 import { SnapshotStore } from "../pipeline/snapshot.ts";
+import { CaptureStore } from "../recognition/capture-store.ts";
+import { enrollPolicyFor } from "../recognition/enroll.ts";
 import { pointerPath } from "../recognition/model-store.ts";
-import { defaultCalibrationPath, type ThresholdOverrides } from "../recognition/recognizer.ts";
+import {
+  calibrationFor,
+  defaultCalibrationPath,
+  sameStrangerThresholds,
+  type ThresholdOverrides,
+} from "../recognition/recognizer.ts";
 import { loadSettings, type Settings } from "../settings/load.ts";
 import { FileWatcher } from "../system/file-watcher.ts";
 import { HealthMonitor } from "../system/health.ts";
@@ -23,8 +34,11 @@ import type { Logger } from "../system/logger.ts";
 import { SdNotify, watchdogIntervalMs } from "../system/sd-notify.ts";
 import { WatchdogPetter } from "../system/watchdog.ts";
 import { FaceClassifierClient } from "../vision/face-classifier/client.ts";
-import { type VisionConfig, WEIGHTS_DIR } from "../vision/factory.ts";
+import type { VisionConfig } from "../vision/factory.ts";
+import { WEIGHTS_DIR } from "../vision/package-paths.ts";
 import { VisionClient } from "../vision/worker/vision-client.ts";
+import { CaptureRecorder } from "../web/capture-recorder.ts";
+import { WebOutput } from "../web/web-output.ts";
 
 export interface DaemonOptions {
   settings: Settings;
@@ -92,16 +106,19 @@ export class Daemon {
   readonly #pipelines: CameraPipeline[] = [];
   readonly #unsubscribe: Array<() => void> = [];
   #recognition: RecognitionState | null = null;
-  #embedded: EmbeddedBroker | null = null;
+  #broker: BrokerChoice | null = null;
   #publisher: MqttPublisher | null = null;
   #presence: PresenceTracker | null = null;
   #discovery: HomeAssistantDiscovery | null = null;
   #commands: CommandListener | null = null;
   #bridge: MqttBridge | null = null;
+  #fleet: FleetDoor | null = null;
   #galleryWatcher: FileWatcher | null = null;
   #storeWatcher: FileWatcher | null = null;
   #classifier: FaceClassifierClient | null = null;
   #watchdog: WatchdogPetter | null = null;
+  #recorder: CaptureRecorder | null = null;
+  #web: WebOutput | null = null;
   #statsTimer: NodeJS.Timeout | null = null;
   #stopping: Promise<void> | null = null;
 
@@ -119,14 +136,31 @@ export class Daemon {
     });
   }
 
-  /** The embedded broker's URL, or null when `mqtt.url` is used. */
+  /** The web page's URL once it listens (`web.enabled`), else null. */
+  get webUrl(): string | null {
+    return this.#web?.url ?? null;
+  }
+
+  /** The embedded broker's URL, or null when `mqtt.url` (or a broker already on the port) is used. */
   get embeddedBrokerUrl(): string | null {
-    return this.#embedded?.url ?? null;
+    return this.#broker?.embedded?.url ?? null;
+  }
+
+  /** The broker in use and how it was chosen; null before start. */
+  get broker(): BrokerChoice | null {
+    return this.#broker;
+  }
+
+  /** The people the running model can name. */
+  get people(): readonly string[] {
+    return this.#recognition?.people ?? [];
   }
 
   async start(): Promise<void> {
     const s = this.#settings;
     const env = this.#options.env ?? process.env;
+    // A door that cannot check fleet signatures must not start (it would run a gallery nobody can update).
+    const fleetKey = s.fleet ? readPublicKey(s.fleet.public_key) : null;
     await this.#notify.start();
     await this.#notify.status("loading models");
     await this.#vision.start();
@@ -167,16 +201,21 @@ export class Daemon {
       this.#log.warn({ gallery: s.gallery }, "nobody enrolled yet: every face is unknown (facegate enroll)");
     else this.#log.info({ ...model, people: model.people.length }, "gallery loaded");
 
-    await this.#startMqtt(model);
+    await this.#startMqtt(model, fleetKey);
+    await this.#startWeb();
     await this.#startCameras();
 
-    this.#galleryWatcher = new FileWatcher({
-      path: s.gallery,
-      what: "gallery",
-      onChange: () => this.reload("gallery file changed"),
-      logger: this.#log,
-    });
-    await this.#galleryWatcher.start();
+    // A fleet door's gallery changes only through the fleet door, which reloads itself (local writers are
+    // refused); watching the file too would reload every fleet gallery twice.
+    if (!s.fleet) {
+      this.#galleryWatcher = new FileWatcher({
+        path: s.gallery,
+        what: "gallery",
+        onChange: () => this.reload("gallery file changed"),
+        logger: this.#log,
+      });
+      await this.#galleryWatcher.start();
+    }
     if (store && !this.#classifier) {
       // `facegate train` / `rollback` replace current.json by rename: one event, so a short debounce.
       this.#storeWatcher = new FileWatcher({
@@ -267,6 +306,8 @@ export class Daemon {
     await this.#galleryWatcher?.stop();
     await this.#storeWatcher?.stop();
     await this.#commands?.stop();
+    await this.#fleet?.stop();
+    await this.#web?.stop();
     // Cameras first: ffmpeg children reaped, open tracks end with `left` while MQTT is still up, and each
     // camera's retained status says `offline` (so its status listener goes only after the camera stopped).
     await Promise.all(
@@ -275,11 +316,13 @@ export class Daemon {
       ),
     );
     for (const off of this.#unsubscribe.splice(0)) off();
+    // After the cameras: the decisions of tracks they ended are still kept.
+    await this.#recorder?.stop();
     await this.#presence?.stop();
     await this.#discovery?.stop();
     await this.#bridge?.stop();
     await this.#publisher?.stop();
-    await this.#embedded?.stop();
+    await this.#broker?.embedded?.stop();
     await this.#vision.stop();
     await this.#classifier?.stop();
     this.#recognition?.dispose();
@@ -287,25 +330,26 @@ export class Daemon {
     this.#log.info("stopped");
   }
 
-  async #startMqtt(model: ModelInfo): Promise<void> {
+  async #startMqtt(model: ModelInfo, fleetKey: KeyObject | null): Promise<void> {
     const { people } = model;
     const s = this.#settings;
     const log = this.#log.child({ part: "mqtt" });
-    this.#embedded = chooseBroker(s.mqtt, log).embedded;
-    await this.#embedded?.start();
+    this.#broker = await startBroker(s.mqtt, log);
     const topics = new Topics(s.mqtt.topic_prefix, s.mqtt.homeassistant.discovery_prefix);
     const publisher = new MqttPublisher({
-      url: brokerUrl(s.mqtt, this.#embedded),
+      url: this.#broker.url,
       mqtt: s.mqtt,
       topics,
       logger: log,
     });
     this.#publisher = publisher;
     this.#presence = new PresenceTracker(publisher, s.presence.away_after_s, log);
+    const errors = new ErrorTopic(publisher);
     this.#bridge = new MqttBridge({
       bus: this.bus,
       publisher,
       presence: this.#presence,
+      errors,
       logger: this.#log,
       snapshots: s.snapshots.enabled,
       store:
@@ -328,6 +372,23 @@ export class Daemon {
     await this.#commands.start();
     // A successful start clears an error a previous run left retained.
     this.bus.emit("reload", { ok: true, people, trigger: "start", model });
+    if (s.fleet && fleetKey) {
+      const fleetLog = this.#log.child({ part: "fleet" });
+      this.#fleet = new FleetDoor({
+        publisher,
+        errors,
+        topic: s.fleet.topic,
+        applier: new FleetApplier({
+          galleryPath: s.gallery,
+          publicKey: fleetKey,
+          embedderId: this.#vision.embedderId,
+          topic: s.fleet.topic,
+        }),
+        reload: (trigger) => this.reload(trigger),
+        logger: fleetLog,
+      });
+      await this.#fleet.start();
+    }
   }
 
   async #startCameras(): Promise<void> {
@@ -363,6 +424,7 @@ export class Daemon {
           minFacePx: s.recognition.min_face_px,
           detectEveryN: camera.detect_every_n,
           cropFaces: s.snapshots.enabled,
+          keepBestFaces: s.captures.enabled,
           classifier: this.#classifier ?? undefined,
         });
         this.#health.addCamera(name, camera.stall_timeout_s);
@@ -382,6 +444,50 @@ export class Daemon {
         });
       }
     }
+  }
+
+  /**
+   * Captures (the best face of each decided visit) and the web page, both listeners on the bus like MQTT. They
+   * start before the cameras, so the first camera states and decisions reach them.
+   */
+  async #startWeb(): Promise<void> {
+    const s = this.#settings;
+    const log = this.#log.child({ part: "web" });
+    const vision = this.#vision;
+    const calibration = calibrationFor(defaultCalibrationPath(WEIGHTS_DIR), vision.embedderId);
+    const store = s.captures.enabled ? new CaptureStore(s.captures.dir) : null;
+    if (store) {
+      this.#recorder = new CaptureRecorder({
+        bus: this.bus,
+        store,
+        analyzer: vision,
+        embedderId: () => vision.embedderId,
+        max: s.captures.max,
+        retentionDays: s.captures.retention_days,
+        logger: log,
+      });
+      this.#recorder.start();
+    }
+    if (!s.web.enabled) return;
+    this.#web = new WebOutput({
+      bus: this.bus,
+      web: s.web,
+      cameras: Object.keys(s.cameras),
+      recorder: this.#recorder,
+      groupThresholds: () => sameStrangerThresholds(calibration, vision.embedderId, thresholdsOf(s)),
+      logger: log,
+      teacher: {
+        galleryPath: s.gallery,
+        embedder: () => ({ embedderId: vision.embedderId, dim: vision.embedderDim }),
+        analyzer: vision,
+        enrollPolicy: () => enrollPolicyFor(calibration),
+        captures: store,
+        snapshotsDir: s.snapshots.dir,
+        reload: (trigger) => this.reload(trigger),
+        modelSource: () => this.#recognition?.model?.source ?? null,
+      },
+    });
+    await this.#web.start();
   }
 
   #statusLine(): string {

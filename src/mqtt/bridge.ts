@@ -3,6 +3,7 @@ import type { CameraStats } from "../events/types.ts";
 import type { FaceEventMessage, PipelineBus, ReloadOutcome } from "../pipeline/bus.ts";
 import { encodeJpeg, type SnapshotStore } from "../pipeline/snapshot.ts";
 import type { Logger } from "../system/logger.ts";
+import type { ErrorTopic } from "./error-topic.ts";
 import type { PresenceTracker } from "./presence.ts";
 import type { MqttPublisher } from "./publisher.ts";
 import { type CameraState, messages } from "./topics.ts";
@@ -11,6 +12,8 @@ export interface MqttBridgeOptions {
   bus: PipelineBus;
   publisher: MqttPublisher;
   presence: PresenceTracker;
+  /** `<prefix>/error`, shared with the other parts that report there. */
+  errors: ErrorTopic;
   logger: Logger;
   /** Publish JPEG crops on `<prefix>/<camera>/snapshot` (snapshots.enabled). */
   snapshots: boolean;
@@ -90,13 +93,10 @@ export class MqttBridge {
   }
 
   onReload(outcome: ReloadOutcome): void {
-    const { publisher } = this.options;
-    if (outcome.ok) publisher.publish(messages.model(publisher.topics, outcome.model));
-    publisher.publish(
-      messages.error(
-        publisher.topics,
-        outcome.ok ? "" : { source: "reload", message: outcome.error, timestamp: new Date().toISOString() },
-      ),
-    );
+    const { publisher, errors } = this.options;
+    if (outcome.ok) {
+      publisher.publish(messages.model(publisher.topics, outcome.model));
+      errors.clear("reload");
+    } else errors.report("reload", outcome.error);
   }
 }

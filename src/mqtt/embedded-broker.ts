@@ -1,7 +1,12 @@
 import { once } from "node:events";
 import { createServer, type Server } from "node:net";
-import { Aedes } from "aedes";
+import type { Aedes } from "aedes";
 import type { Logger } from "../system/logger.ts";
+
+/** The port is taken (by a broker or anything else): see broker.ts for what facegate does then. */
+export class PortInUseError extends Error {
+  override readonly name = "PortInUseError";
+}
 
 /**
  * A broker inside facegate (aedes), for when `mqtt.url` is omitted: a Pi with no broker yet still
@@ -20,15 +25,22 @@ export class EmbeddedBroker {
 
   /** The URL clients use; with port 0 the real port is known only after start(). */
   get url(): string {
+    return `mqtt://${this.address}`;
+  }
+
+  /** host:port as clients reach it. */
+  get address(): string {
     const address = this.server?.address();
     const port = address && typeof address === "object" ? address.port : this.port;
     const host = this.host.includes(":") ? `[${this.host}]` : this.host;
-    return `mqtt://${host}:${port}`;
+    return `${host}:${port}`;
   }
 
   async start(): Promise<void> {
     if (this.server) return;
-    const aedes = await Aedes.createBroker();
+    // Loaded here, not at import: a daemon that uses mqtt.url never pays for the broker (~5 MB).
+    const { Aedes: AedesBroker } = await import("aedes");
+    const aedes = await AedesBroker.createBroker();
     const server = createServer(aedes.handle);
     server.listen(this.port, this.host);
     try {
@@ -36,11 +48,11 @@ export class EmbeddedBroker {
     } catch (error) {
       aedes.close();
       const code = (error as NodeJS.ErrnoException).code;
-      throw new Error(
-        code === "EADDRINUSE"
-          ? `embedded MQTT broker: ${this.host}:${this.port} is in use (another broker?) — set mqtt.url to use it`
-          : `embedded MQTT broker: cannot listen on ${this.host}:${this.port} (${code ?? error})`,
-      );
+      if (code === "EADDRINUSE")
+        throw new PortInUseError(
+          `embedded MQTT broker: ${this.address} is in use (another broker?) — set mqtt.url to use it`,
+        );
+      throw new Error(`embedded MQTT broker: cannot listen on ${this.address} (${code ?? error})`);
     }
     this.aedes = aedes;
     this.server = server;

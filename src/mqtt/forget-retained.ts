@@ -1,9 +1,8 @@
-import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { connectAsync, type IClientOptions, type MqttClient } from "mqtt";
+import { connectAsync } from "mqtt";
 import type { MqttSettings } from "../settings/schema.ts";
 import { slug } from "../system/slug.ts";
-import { Topics, topicMatches } from "./topics.ts";
+import { clientOptionsFrom, readRetained } from "./connection.ts";
+import { Topics } from "./topics.ts";
 
 /**
  * Clears what the broker retains about one person: their presence (`<prefix>/people/<slug>`), their Home
@@ -15,25 +14,6 @@ import { Topics, topicMatches } from "./topics.ts";
 export interface ForgetRetainedResult {
   /** Topics that held a retained message about the person and were cleared. */
   cleared: string[];
-}
-
-/** mqtt.js options from facegate's settings (the same fields MqttPublisher uses). */
-export function clientOptionsFrom(mqtt: MqttSettings): IClientOptions {
-  const options: IClientOptions = {
-    clientId: `facegate_forget_${randomBytes(4).toString("hex")}`,
-    username: mqtt.username,
-    password: mqtt.password,
-    clean: true,
-    reconnectPeriod: 0,
-    connectTimeout: 10_000,
-  };
-  if (mqtt.tls) {
-    options.ca = mqtt.tls.ca ? readFileSync(mqtt.tls.ca) : undefined;
-    options.cert = mqtt.tls.cert ? readFileSync(mqtt.tls.cert) : undefined;
-    options.key = mqtt.tls.key ? readFileSync(mqtt.tls.key) : undefined;
-    options.rejectUnauthorized = mqtt.tls.reject_unauthorized;
-  }
-  return options;
 }
 
 /** Whether a retained payload is about the person (presence, discovery and last_identified all carry it). */
@@ -62,9 +42,14 @@ export async function forgetRetained(
     // Any node id: several facegate instances may share a broker, each with its own discovery node.
     topics.discovery("device_tracker", "+", `person_${slug(name)}`),
   ];
-  const client = await connectAsync(url, clientOptionsFrom(mqtt));
+  const client = await connectAsync(url, clientOptionsFrom(mqtt, "facegate_forget"));
   try {
-    const retained = await collectRetained(client, filters, topics, options.syncBoundMs ?? 3000);
+    const { retained } = await readRetained(
+      client,
+      filters,
+      `${topics.prefix}/forget`,
+      options.syncBoundMs ?? 3000,
+    );
     const cleared = [...retained]
       .filter(([topic, payload]) => topic === personTopic || namesPerson(payload, name, personTopic))
       .map(([topic]) => topic);
@@ -81,34 +66,4 @@ export async function forgetRetained(
   } finally {
     await client.endAsync();
   }
-}
-
-/**
- * Subscribes and gathers the retained messages. The broker sends them right after each SUBACK; a message we
- * publish to a private topic afterwards comes back behind them, so its arrival says "all retained seen" without
- * guessing a delay. `boundMs` only caps the wait when an ACL forbids that private topic.
- */
-async function collectRetained(
-  client: MqttClient,
-  filters: string[],
-  topics: Topics,
-  boundMs: number,
-): Promise<Map<string, Buffer>> {
-  const retained = new Map<string, Buffer>();
-  const marker = `${topics.prefix}/forget/${randomBytes(6).toString("hex")}`;
-  let synced: () => void = () => {};
-  const done = new Promise<void>((resolve) => {
-    synced = resolve;
-  });
-  client.on("message", (topic, payload, packet) => {
-    if (topic === marker) synced();
-    else if (packet.retain && payload.length > 0 && filters.some((f) => topicMatches(f, topic)))
-      retained.set(topic, payload);
-  });
-  await client.subscribeAsync([...filters, marker], { qos: 1 });
-  await client.publishAsync(marker, "sync", { qos: 1, retain: false });
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, boundMs)))]);
-  clearTimeout(timer);
-  return retained;
 }

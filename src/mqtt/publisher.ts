@@ -1,9 +1,9 @@
 import { EventEmitter } from "node:events";
-import { readFileSync } from "node:fs";
 import { connect, type IClientOptions, type MqttClient } from "mqtt";
 import type { FaceEvent } from "../events/types.ts";
 import type { MqttSettings } from "../settings/schema.ts";
 import type { Logger } from "../system/logger.ts";
+import { connectionOptions } from "./connection.ts";
 import { Outbox } from "./outbox.ts";
 import { messages, type OutgoingMessage, type PayloadMap, type Topics, topicMatches } from "./topics.ts";
 
@@ -63,6 +63,7 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> {
    * replays its in-flight store, and a message sent then would overtake the queued ones.
    */
   private online = false;
+  private connectedBefore = false;
 
   constructor(private readonly options: MqttPublisherOptions) {
     super();
@@ -94,23 +95,19 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> {
     else if (loaded.loaded > 0) logger.info({ messages: loaded.loaded }, "outbox restored from disk");
 
     const clientOptions: IClientOptions = {
+      ...connectionOptions(mqtt),
       clientId: mqtt.client_id ?? `facegate_${Math.random().toString(16).slice(2, 10)}`,
-      username: mqtt.username,
-      password: mqtt.password,
       clean: true,
       reconnectPeriod: this.options.reconnectPeriodMs ?? 1000,
       connectTimeout: 10_000,
       // facegate queues itself (bounded); mqtt.js's own offline queue is unbounded.
       queueQoSZero: false,
       resubscribe: false,
+      // mqtt-packet's default pre-builds 65,536 two-byte buffers for message ids (~10 MB of heap); a doorway
+      // sends a few messages a second, so ids are written on the fly instead.
+      writeCache: false,
       will: { topic: topics.status(), payload: Buffer.from("offline"), qos: mqtt.qos, retain: true },
     };
-    if (mqtt.tls) {
-      clientOptions.ca = mqtt.tls.ca ? readFileSync(mqtt.tls.ca) : undefined;
-      clientOptions.cert = mqtt.tls.cert ? readFileSync(mqtt.tls.cert) : undefined;
-      clientOptions.key = mqtt.tls.key ? readFileSync(mqtt.tls.key) : undefined;
-      clientOptions.rejectUnauthorized = mqtt.tls.reject_unauthorized;
-    }
     logger.info(
       { url: redactUrl(this.options.url), username: mqtt.username, client_id: clientOptions.clientId },
       "connecting to MQTT broker",
@@ -211,9 +208,13 @@ export class MqttPublisher extends EventEmitter<PublisherEvents> {
     this.send(messages.status(this.topics, "online"));
     const queued = this.outbox.drain();
     for (const message of queued) this.send(message);
-    if (queued.length > 0 || this.outbox.dropped > 0) {
+    // The first connection sends what start-up queued (status, discovery): routine, not news.
+    if (this.connectedBefore && (queued.length > 0 || this.outbox.dropped > 0)) {
       logger.info({ sent: queued.length, dropped: this.outbox.dropped }, "outbox flushed after reconnect");
+    } else if (queued.length > 0) {
+      logger.debug({ sent: queued.length }, "messages queued during start-up sent");
     }
+    this.connectedBefore = true;
     void this.persistOutbox();
     logger.info("connected to MQTT broker");
     this.emit("connected");

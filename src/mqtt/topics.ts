@@ -31,10 +31,22 @@ export interface LastIdentified {
  * failed and was rolled back). Cleared (empty retained payload) once the same source succeeds again.
  */
 export interface DaemonError {
-  /** What failed, e.g. "reload". */
+  /** What failed: "reload" (a gallery or model reload), "fleet" (a refused fleet gallery envelope). */
   source: string;
   message: string;
   timestamp: string;
+}
+
+/**
+ * `<prefix>/fleet/applied` — retained; the fleet gallery this door runs (see src/fleet/): the signed envelope's
+ * version and the sha256 of its gallery bytes, so a dashboard sees at a glance which doors are behind.
+ */
+export interface FleetApplied {
+  version: number;
+  sha256: string;
+  /** Number of people in the gallery. */
+  people: number;
+  applied_at: string;
 }
 
 /** The topic → payload map. */
@@ -49,6 +61,7 @@ export interface PayloadMap {
   discovery: Record<string, unknown> | "";
   error: DaemonError | "";
   model: ModelInfo;
+  fleet_applied: FleetApplied;
 }
 
 export type MessageKind = keyof PayloadMap;
@@ -114,6 +127,9 @@ export class Topics {
   model(): string {
     return `${this.prefix}/model`;
   }
+  fleetApplied(): string {
+    return `${this.prefix}/fleet/applied`;
+  }
   homeAssistantStatus(): string {
     return `${this.discoveryPrefix}/status`;
   }
@@ -167,6 +183,10 @@ export const messages = {
   },
   model(topics: Topics, model: ModelInfo): OutgoingMessage {
     return { kind: "model", topic: topics.model(), payload: json(model), retain: true, queue: true };
+  },
+  fleetApplied(topics: Topics, applied: FleetApplied): OutgoingMessage {
+    const topic = topics.fleetApplied();
+    return { kind: "fleet_applied", topic, payload: json(applied), retain: true, queue: true };
   },
   discovery(topic: string, config: Record<string, unknown> | ""): OutgoingMessage {
     const payload = config === "" ? "" : json(config);

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { CaptureStatus } from "../capture/types.ts";
 import type { CameraStats, FaceEvent, ModelInfo } from "../events/types.ts";
-import type { RgbImage } from "../vision/types.ts";
+import type { Box, RgbImage } from "../vision/types.ts";
 import type { DecisionBasis } from "./track-decider.ts";
 
 /** A decided identity or a track that left, with the face's pixels when snapshots are wanted. */
@@ -16,6 +16,15 @@ export interface FaceEventMessage {
   basis?: DecisionBasis;
 }
 
+/** One processed camera frame, for live views. Its pixels are lent: a listener copies what it keeps, at once. */
+export interface FrameMessage {
+  camera: string;
+  image: RgbImage;
+  timestamp: number;
+  /** Live tracks and where they are now (predicted while detection pauses). */
+  tracks: { track_id: string; box: Box }[];
+}
+
 /** A reload (SIGHUP, MQTT command, changed gallery file or model store pointer) and how it went. */
 export type ReloadOutcome =
   | { ok: true; people: readonly string[]; trigger: string; model: ModelInfo }
@@ -26,6 +35,8 @@ export interface PipelineEvents {
   stats: [camera: string, stats: CameraStats];
   camera_status: [CaptureStatus];
   reload: [ReloadOutcome];
+  /** Emitted only while someone listens (the web page's live view). */
+  frame: [FrameMessage];
 }
 
 /**

@@ -45,6 +45,8 @@ export interface CameraPipelineOptions {
   detectEveryN: number;
   /** Copy face crops into decision events (for snapshots). */
   cropFaces: boolean;
+  /** Copy each visit's best face out of its frame, handed with the decision in its basis (for captures). */
+  keepBestFaces?: boolean;
   /** recognition.classifier: classifies the faces that were embedded (undecided tracks) in its own worker. */
   classifier?: BoxClassifier;
 }
@@ -89,6 +91,7 @@ export class CameraPipeline {
   #frameCount = 0;
   /** Frames since the detector last ran. */
   #sinceDetection = 0;
+  #firstAnalysed = false;
 
   constructor(private readonly options: CameraPipelineOptions) {
     this.#tracker = new IouTracker({ camera: options.camera });
@@ -145,6 +148,7 @@ export class CameraPipeline {
         // One bad frame (or a worker hiccup) must not end the camera.
         this.#log.warn({ err: (err as Error).message }, "frame analysis failed");
       } finally {
+        this.#showFrame(frame);
         source.release(frame);
         this.#busy = false;
       }
@@ -173,6 +177,11 @@ export class CameraPipeline {
     const started = performance.now();
     const analysis = await o.vision.analyzeRaw(frame.image, 1, { skipEmbedding: skip, maxFaces: MAX_FACES });
     const detectMs = performance.now() - started;
+    if (!this.#firstAnalysed) {
+      this.#firstAnalysed = true;
+      // Start-up as a user feels it (process start → first frame through the models), once per camera.
+      this.#log.info({ startup_ms: Math.round(process.uptime() * 1000) }, "first frame analysed");
+    }
     const faces: ClassifiedFace[] = dropNestedFaces(analysis.faces);
     this.stats.detection(detectMs, faces.length);
     if (o.classifier) await this.#classify(o.classifier, frame, faces);
@@ -187,9 +196,11 @@ export class CameraPipeline {
       const i = detections.indexOf(track.detection);
       return i >= 0 ? faces[i] : undefined;
     };
-    const events = this.#decider.observe(update, faceOf, o.matcher(), frame.timestamp, o.sameFace(), (t) =>
-      this.#split(t),
-    );
+    const events = this.#decider.observe(update, faceOf, o.matcher(), frame.timestamp, {
+      sameFace: o.sameFace(),
+      split: (t) => this.#split(t),
+      image: o.keepBestFaces ? frame.image : undefined,
+    });
     if (faces.length > 0 || events.length > 0)
       this.#log.debug(
         {
@@ -262,6 +273,17 @@ export class CameraPipeline {
       if (event.type !== "left") this.stats.event(Date.now() - frameTimestamp);
       this.options.bus.emit("face", { event, crop, basis });
     }
+  }
+
+  /** Lends the frame and its tracks to live views, only while one listens (the pixels are theirs to copy now). */
+  #showFrame(frame: Frame): void {
+    const { bus, camera } = this.options;
+    if (bus.listenerCount("frame") === 0) return;
+    // Faces the latest detection saw (a track kept alive through misses may belong to a face long gone).
+    const tracks = [...this.#tracker.active, ...this.#tracker.tentative]
+      .filter((t) => t.misses === 0)
+      .map((t) => ({ track_id: t.id, box: t.predict(frame.timestamp) }));
+    bus.emit("frame", { camera, image: frame.image, timestamp: frame.timestamp, tracks });
   }
 
   /** Ends tracks by time when no frame came for a while (camera stalled, file ended); never mid-frame. */

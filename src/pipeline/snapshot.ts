@@ -1,6 +1,5 @@
 import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import sharp from "sharp";
 import type { Logger } from "../system/logger.ts";
 import { slug } from "../system/slug.ts";
 import type { Box, RgbImage } from "../vision/types.ts";
@@ -12,9 +11,9 @@ const MARGIN = 0.25;
  * Copies the face (with a margin) out of a frame. Synchronous and small (a face, not a frame), so the frame's
  * buffer can go back to the capture pool right after; the JPEG encoding happens later, off the hot path.
  */
-export function cropFace(image: RgbImage, box: Box): RgbImage {
-  const mx = box[2] * MARGIN;
-  const my = box[3] * MARGIN;
+export function cropFace(image: RgbImage, box: Box, margin = MARGIN): RgbImage {
+  const mx = box[2] * margin;
+  const my = box[3] * margin;
   const x0 = Math.max(0, Math.floor(box[0] - mx));
   const y0 = Math.max(0, Math.floor(box[1] - my));
   const x1 = Math.min(image.width, Math.ceil(box[0] + box[2] + mx));
@@ -29,7 +28,9 @@ export function cropFace(image: RgbImage, box: Box): RgbImage {
   return { data, width, height };
 }
 
-export function encodeJpeg(image: RgbImage, quality = 85): Promise<Buffer> {
+export async function encodeJpeg(image: RgbImage, quality = 85): Promise<Buffer> {
+  // Loaded on first use: the daemon's main thread needs sharp only for snapshots (off by default), ~9 MB.
+  const { default: sharp } = await import("sharp");
   return sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
     .jpeg({ quality })
     .toBuffer();

@@ -4,7 +4,7 @@ import type { FaceSet } from "../recognition/face-set.ts";
 import type { MatchResult } from "../recognition/matcher.ts";
 import type { SetMatcher } from "../recognition/visit-evidence.ts";
 import type { Track, TrackerUpdate } from "../tracking/index.ts";
-import type { Box } from "../vision/types.ts";
+import type { Box, RgbImage } from "../vision/types.ts";
 import { type BestFace, type DeciderFace, type SeenFace, Visit } from "./visit.ts";
 
 export type { DeciderFace } from "./visit.ts";
@@ -29,7 +29,7 @@ export interface TrackDeciderOptions {
   minFacePx: number;
 }
 
-/** What a decision rests on, for snapshots and a visit's capture. */
+/** What a decision rests on, for a visit's capture and outputs that record visits. */
 export interface DecisionBasis {
   /** Faces behind the decision. */
   faces: number;
@@ -48,6 +48,15 @@ export interface DeciderEvent {
 
 /** Gives a track a new identity: the tracker ends it and puts a new track in its place (see IouTracker.split). */
 export type SplitTrack = (track: Track) => Track;
+
+/** What else a frame brings to `observe`. */
+export interface ObservedFrame {
+  /** When two faces pass as the same person; with `split`, a newcomer in a visit's place gets a visit of its own. */
+  sameFace?: SameFaceBounds | null;
+  split?: SplitTrack;
+  /** The frame's pixels, lent for the call: each visit's best face is copied out of it (for captures). */
+  image?: RgbImage;
+}
 
 /** Faces in a row that look like somebody else before the visit is split: one odd frame is not a new person. */
 const SPLIT_AFTER = 2;
@@ -101,23 +110,23 @@ export class TrackDecider {
   }
 
   /**
-   * One frame: `faceOf` gives the analysed face of each track matched on this frame, `split` gives a track a new
-   * id for a newcomer. Returns the events to publish, in order.
+   * One frame: `faceOf` gives the analysed face of each track matched on this frame. Returns the events to
+   * publish, in order.
    */
   observe(
     update: TrackerUpdate,
     faceOf: (track: Track) => DeciderFace | undefined,
     matcher: MatchSource | null,
     timestamp: number,
-    sameFace: SameFaceBounds | null = null,
-    split?: SplitTrack,
+    frame: ObservedFrame = {},
   ): DeciderEvent[] {
+    const { sameFace = null, split, image } = frame;
     const out: DeciderEvent[] = [];
     for (const track of update.active) {
       if (!track.updated) continue;
       const face = faceOf(track);
       if (!face || face.embedding.length === 0 || face.faceSize < this.options.minFacePx) continue;
-      const seen: SeenFace = { face, match: matcher?.match(face) ?? null, box: track.box, timestamp };
+      const seen: SeenFace = { face, match: matcher?.match(face) ?? null, box: track.box, timestamp, image };
       out.push(...this.#see(track, seen, matcher, split ? sameFace : null, split));
     }
     for (const track of update.ended) out.push(...this.#end(track, timestamp));

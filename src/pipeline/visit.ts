@@ -1,20 +1,41 @@
 import { AppearanceHistory, type SameFaceBounds } from "../recognition/continuity.ts";
 import type { MatchInput, MatchResult } from "../recognition/matcher.ts";
 import { VisitEvidence } from "../recognition/visit-evidence.ts";
-import type { Box } from "../vision/types.ts";
+import type { Box, RgbImage } from "../vision/types.ts";
+import { cropFace } from "./snapshot.ts";
 
 /** What the decider needs of a face: its embedding(s) and size. An empty embedding means "not embedded". */
 export interface DeciderFace extends MatchInput {
   faceSize: number;
+  /** The detector's confidence and the face's sharpness (vision/quality.ts), when known: rank a visit's faces. */
+  detectorScore?: number;
+  sharpness?: number;
   /** Softmax of the whole-face classifier (recognition.classifier), when one is configured. */
   classProbs?: Float32Array;
 }
 
-/** The face of a visit that showed it best so far (largest), for snapshots and captures of the visit. */
+/** The face of a visit that showed it best so far, for captures of the visit. */
 export interface BestFace {
   face: DeciderFace;
   box: Box;
   timestamp: number;
+  /** See faceQuality. */
+  quality: number;
+  /** The face with a margin, copied out of its frame; only when the decider keeps crops (captures on). */
+  crop?: RgbImage;
+}
+
+/** Share of the face box added on each side of a capture's crop: enough context to find the face in it again. */
+const CAPTURE_MARGIN = 0.5;
+/** Sharpness (vision/quality.ts) from which a face counts as fully sharp; enrollment refuses below 25. */
+const SHARP = 50;
+
+/**
+ * Bigger, surer and sharper faces make better captures (and better templates when a person assigns them). Faces
+ * without a detector score or sharpness are ranked by size.
+ */
+export function faceQuality(face: DeciderFace): number {
+  return face.faceSize * (face.detectorScore ?? 1) * Math.min(1, (face.sharpness ?? SHARP) / SHARP);
 }
 
 /**
@@ -29,6 +50,8 @@ export interface SeenFace {
   match: MatchResult | null;
   box: Box;
   timestamp: number;
+  /** The frame it is in, lent for this call only: a crop is copied out of it when the face is the visit's best. */
+  image?: RgbImage;
 }
 
 /** One person's visit in front of a camera: the evidence gathered on its faces, and what was announced. */
@@ -68,12 +91,17 @@ export class Visit {
   }
 
   add(seen: SeenFace): void {
-    const { face, match, box, timestamp } = seen;
+    const { face, match, box, timestamp, image } = seen;
     this.evidence.add({ ...face, weight: 1 }, match);
     this.history.add(face);
-    if (!this.best || face.faceSize > this.best.face.faceSize) this.best = { face, box, timestamp };
+    const quality = faceQuality(face);
+    if (!this.best || quality > this.best.quality) {
+      const crop = image ? cropFace(image, box, CAPTURE_MARGIN) : undefined;
+      this.best = { face, box, timestamp, quality, crop };
+    }
     this.lastBox = box;
-    this.#seen?.push(seen);
+    // the frame is only lent: a newcomer's faces are kept without it (their crop, if best, is made now)
+    this.#seen?.push({ ...seen, image: undefined });
   }
 
   /** A newcomer that became a visit of its own no longer keeps its faces. */
@@ -86,6 +114,9 @@ export class Visit {
     const newcomer = this.newcomer;
     if (!newcomer) return;
     for (const seen of newcomer.#seen ?? []) this.add(seen);
+    // its faces were taken back without their frames: its best crop comes along when it beats the visit's own
+    if (newcomer.best && (!this.best || newcomer.best.quality >= this.best.quality))
+      this.best = newcomer.best;
     this.lastEmbeddedAt = Math.max(this.lastEmbeddedAt, newcomer.lastEmbeddedAt);
     this.newcomer = null;
   }

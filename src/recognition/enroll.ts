@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import type { FaceAnalysis } from "../vision/analyzer.ts";
+import type { AnalyzerOptions, FaceAnalysis } from "../vision/analyzer.ts";
 import { type Calibration, thresholdFor } from "./calibration.ts";
 import type { Person, Template } from "./gallery.ts";
 import { cosine, meanTemplate } from "./matcher.ts";
@@ -30,6 +31,28 @@ export interface PhotoFaces {
   file: string;
   faces?: FaceAnalysis[];
   error?: string;
+}
+
+/** The part of the vision client enrollment uses (VisionClient in the worker, or an analyzer in-process). */
+export interface PhotoAnalyzer {
+  analyzeEncoded(bytes: Uint8Array, opts: AnalyzerOptions): Promise<{ faces: FaceAnalysis[] }>;
+}
+
+/**
+ * Analyses a person's photo files the way enrollment needs them (upper-face embeddings too, a few faces per photo
+ * so that the largest can be chosen); a photo that cannot be read or decoded carries its error instead.
+ */
+export async function analyzeEnrollPhotos(vision: PhotoAnalyzer, files: string[]): Promise<PhotoFaces[]> {
+  const photos: PhotoFaces[] = [];
+  for (const file of files) {
+    try {
+      const r = await vision.analyzeEncoded(readFileSync(file), { withUpper: true, maxFaces: 4 });
+      photos.push({ file, faces: r.faces });
+    } catch (err) {
+      photos.push({ file, error: (err as Error).message });
+    }
+  }
+  return photos;
 }
 
 /** Picks the photo's face (the largest) and checks it is usable for enrollment. */
@@ -73,6 +96,51 @@ export function findOutliers(vectors: Float32Array[], threshold: number): Set<nu
   return out.size * 2 > vectors.length ? new Set() : out;
 }
 
+/** The face a template is made from: its vectors and whether it wore a mask. */
+export interface TemplateFace {
+  embedding: Float32Array;
+  upperEmbedding?: Float32Array | null;
+  masked: boolean;
+}
+
+/**
+ * The templates one face gives (photo, or a capture assigned on the web page): a whole-face template unless it is
+ * masked (a masked whole face would drag the person's mean towards masks), and an upper-face one when there is an
+ * upper-face vector.
+ */
+export function templatesOf(face: TemplateFace, source: string): Template[] {
+  const out: Template[] = [];
+  if (!face.masked) out.push({ space: "full", vector: face.embedding, source, masked: false });
+  if (face.upperEmbedding)
+    out.push({ space: "upper", vector: face.upperEmbedding, source, masked: face.masked });
+  return out;
+}
+
+/**
+ * One more photo for a person (the web page's upload): the photo is chosen and checked as `enroll` does, and
+ * an unmasked face is an outlier under the same rule when it disagrees with the person's whole-face templates.
+ * Returns the person with the photo's templates added, or why the photo was refused.
+ */
+export function addPhoto(
+  name: string,
+  existing: Person | undefined,
+  photo: PhotoFaces,
+  policy: EnrollPolicy,
+  now = new Date(),
+): { person: Person; masked: boolean } | { reason: string } {
+  const choice = chooseEnrollFace(photo, policy);
+  if ("reason" in choice) return choice;
+  const { face } = choice;
+  const others = (existing?.templates ?? []).filter((t) => t.space === "full").map((t) => t.vector);
+  if (!face.masked && findOutliers([...others, face.embedding], policy.outlierThreshold).has(others.length))
+    return { reason: "does not look like the person's other photos (outlier)" };
+  const person: Person = existing
+    ? { ...existing, templates: [...existing.templates] }
+    : { name, enrolledAt: now.toISOString(), templates: [] };
+  person.templates.push(...templatesOf(face, basename(photo.file)));
+  return { person, masked: face.masked };
+}
+
 export interface PersonEnrollment {
   person: Person | null;
   outcomes: PhotoOutcome[];
@@ -103,14 +171,7 @@ export function buildPerson(name: string, photos: PhotoFaces[], policy: EnrollPo
       });
       continue;
     }
-    const source = basename(file);
-    if (!face.masked) templates.push({ space: "full", vector: face.embedding, source, masked: false });
-    templates.push({
-      space: "upper",
-      vector: face.upperEmbedding as Float32Array,
-      source,
-      masked: face.masked,
-    });
+    templates.push(...templatesOf(face, basename(file)));
     outcomes.push({ file, accepted: true, masked: face.masked });
   }
   const person = templates.length > 0 ? { name, enrolledAt: new Date().toISOString(), templates } : null;

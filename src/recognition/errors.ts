@@ -9,6 +9,17 @@ export class GalleryError extends Error {
   }
 }
 
+/**
+ * A local change (enroll, gallery remove, forget, the web page) to a gallery that a fleet publisher manages:
+ * the next publish would overwrite it, so it is refused with where to make the change instead.
+ */
+export class GalleryManagedError extends GalleryError {
+  constructor(path: string, reason: string) {
+    super(path, reason);
+    this.name = "GalleryManagedError";
+  }
+}
+
 /** The model store holds something it cannot use (damaged pointer, missing version files). */
 export class ModelStoreError extends Error {
   constructor(

@@ -1,9 +1,17 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { withFileLockSync } from "../system/file-lock.ts";
 import { slug } from "../system/slug.ts";
 import { writeFileAtomic } from "../system/write-atomic.ts";
+import { CaptureStore, captureNames } from "./capture-store.ts";
 import { GalleryError } from "./errors.ts";
-import { parseGallery, serializeGallery } from "./gallery-file.ts";
+import {
+  assertLocallyWritable,
+  galleryLockPath,
+  parseGallery,
+  serializeGallery,
+  writeGalleryFile,
+} from "./gallery-file.ts";
 import {
   GALLERY_FILE,
   listVersionFolders,
@@ -22,7 +30,8 @@ import { listPersonFolders } from "./person-folders.ts";
 /**
  * Erases one person from everything facegate keeps on disk (the right to be forgotten): the gallery and its
  * `.prev` copy, unfinished temporary copies of either, the model store's versions trained with them, their photo
- * folder under the training people folder, and snapshots whose file name carries their name. MQTT's retained
+ * folder under the training people folder, snapshots whose file name carries their name, and captures (the
+ * page's faces) that name them. MQTT's retained
  * messages are cleared elsewhere (src/mqtt/forget-retained.ts). Every step is idempotent, so after a crash or a
  * failed step running it again finishes the job.
  */
@@ -35,10 +44,12 @@ export interface ForgetPaths {
   people?: string;
   /** `snapshots.dir`: <dir>/<camera>/<time>_<slug>.jpg. */
   snapshots?: string;
+  /** `captures.dir`: see capture-store.ts. */
+  captures?: string;
 }
 
 export interface ForgetStep {
-  /** "gallery", "gallery.prev", "temporary copy", "model version", "model pointer", "photos", "snapshot". */
+  /** "gallery", "gallery.prev", "temporary copy", "model version", "model pointer", "photos", "snapshot", "capture". */
   what: string;
   path: string;
   /** What was (or, in a dry run, would be) done. */
@@ -66,10 +77,14 @@ export function forgetOnDisk(name: string, paths: ForgetPaths, dryRun = false): 
       steps.push({ what, path, action: "failed", detail: (err as Error).message });
     }
   };
-  if (paths.gallery) forgetInGallery(name, paths.gallery, run, steps);
+  const gallery = paths.gallery;
+  // Under the gallery's lock, like every other change of it: an enroll or a page assign running now is not undone.
+  if (gallery && existsSync(dirname(gallery)))
+    withFileLockSync(galleryLockPath(gallery), () => forgetInGallery(name, gallery, run, steps));
   if (paths.store) forgetInStore(name, paths.store, run, steps);
   if (paths.people) forgetPhotos(name, paths.people, run);
   if (paths.snapshots) forgetSnapshots(name, paths.snapshots, run);
+  if (paths.captures) forgetCaptures(name, paths.captures, run);
   return {
     steps,
     found: steps.some((s) => s.action !== "failed"),
@@ -80,10 +95,12 @@ export function forgetOnDisk(name: string, paths: ForgetPaths, dryRun = false): 
 type Run = (what: string, path: string, action: ForgetStep["action"], work: () => void) => void;
 
 /**
- * Rewrites a gallery file without the person. Not through writeGalleryFile: that would copy the file as it is
- * now, person included, to `.prev`. A file that cannot be read as a gallery may still hold their templates, so
- * a damaged `.prev` or temporary copy is deleted; a damaged main gallery is left alone and reported (the
- * daemon refuses it too, and deleting it would lose everyone else).
+ * Rewrites a gallery file without the person, without copying the file as it is now (person included) to
+ * `.prev`. The gallery goes through writeGalleryFile, so a fleet-managed gallery is refused with where to forget
+ * them instead (the publisher); `.prev` is a backup, not what any door runs, so it is scrubbed even there. A
+ * file that cannot be read as a gallery may still hold their templates, so a damaged `.prev` or temporary copy
+ * is deleted; a damaged main gallery is left alone and reported (the daemon refuses it too, and deleting it
+ * would lose everyone else).
  */
 function forgetInGallery(name: string, path: string, run: Run, steps: ForgetStep[]): void {
   for (const [what, file] of [
@@ -97,8 +114,14 @@ function forgetInGallery(name: string, path: string, run: Run, steps: ForgetStep
       const gallery = parseGallery(text, file);
       const person = gallery.names().find((n) => sameName(n, name));
       if (person === undefined) continue;
+      // Also in a dry run: a fleet-managed gallery is reported as refused, not as "would be rewritten".
+      if (what === "gallery") assertLocallyWritable(file);
       gallery.remove(person);
-      run(what, file, "rewritten", () => writeFileAtomic(file, serializeGallery(gallery)));
+      run(what, file, "rewritten", () =>
+        what === "gallery"
+          ? writeGalleryFile(file, gallery, { keepPrevious: false, vectors: gallery.vectors })
+          : writeFileAtomic(file, serializeGallery(gallery, { vectors: gallery.vectors })),
+      );
     } catch (err) {
       if (what === "gallery.prev") run(what, file, "deleted", () => rmSync(file, { force: true }));
       else
@@ -203,4 +226,13 @@ function forgetSnapshots(name: string, dir: string, run: Run): void {
     }
   };
   visit(dir, 0);
+}
+
+/** Captures whose name, decision or rejections name the person: their face and templates go. */
+function forgetCaptures(name: string, dir: string, run: Run): void {
+  const store = new CaptureStore(dir);
+  for (const capture of store.list()) {
+    if (!captureNames(capture, name)) continue;
+    run("capture", store.imagePath(capture.id) ?? dir, "deleted", () => store.remove(capture.id));
+  }
 }

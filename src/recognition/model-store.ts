@@ -150,12 +150,13 @@ export function listVersionFolders(store: string): string[] {
     .sort();
 }
 
-/** Sortable id: UTC time to the second plus a counter when two versions share a second. */
+/**
+ * Sortable id: UTC time to the millisecond (e.g. `20261129T193500.123Z`) plus a counter when two versions of one
+ * store share it. Milliseconds, not seconds: versions trained on two machines (or into two stores) and copied
+ * together must not collide.
+ */
 export function newVersionId(store: string, now = new Date()): string {
-  const base = now
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d+Z$/, "Z");
+  const base = now.toISOString().replace(/[-:]/g, "");
   let id = base;
   for (let n = 1; existsSync(versionDir(store, id)); n++) id = `${base}-${n}`;
   return id;

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { type Calibration, type Comparand, loadCalibration, thresholdFor } from "./calibration.ts";
-import type { Gallery, TemplateSpace } from "./gallery.ts";
+import { Gallery, type TemplateSpace } from "./gallery.ts";
 import { Matcher, type Thresholds } from "./matcher.ts";
 
 /**
@@ -67,14 +67,42 @@ export function resolveThresholds(
   return { full, upper: pick("upper", full) };
 }
 
+/**
+ * The score above which a face is taken for the same face as one negative template ("not this person"): the
+ * calibrated 1-to-1 threshold (a stranger passes one comparison with the target false-accept rate), else the
+ * decision threshold.
+ */
+export function negativeThresholds(calibration: Calibration | null, decision: Thresholds): Thresholds {
+  const pick = (space: TemplateSpace) =>
+    (calibration ? thresholdFor(calibration, space, 1) : null) ?? decision[space];
+  return { full: pick("full"), upper: pick("upper") };
+}
+
+/**
+ * The score above which two unknown captures count as the same stranger (grouping on the web page): the decision
+ * threshold of a household gallery, so two captures group about as readily as a face is named. Null when there is
+ * neither a calibration nor an override.
+ */
+export function sameStrangerThresholds(
+  calibration: Calibration | null,
+  embedderId: string,
+  overrides: ThresholdOverrides = {},
+): Thresholds | null {
+  try {
+    return resolveThresholds(new Gallery(embedderId, 0), calibration, overrides);
+  } catch {
+    return null;
+  }
+}
+
 export function buildMatcher(
   gallery: Gallery,
   calibration: Calibration | null,
   overrides: ThresholdOverrides = {},
 ): Matcher {
-  return new Matcher(
-    gallery,
-    resolveThresholds(gallery, calibration, overrides),
-    resolveThresholds(gallery, calibration, overrides, "set"),
-  );
+  const thresholds = resolveThresholds(gallery, calibration, overrides);
+  return new Matcher(gallery, thresholds, {
+    set: resolveThresholds(gallery, calibration, overrides, "set"),
+    negative: negativeThresholds(calibration, thresholds),
+  });
 }

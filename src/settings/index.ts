@@ -1,5 +1,14 @@
 export { SettingsError } from "./errors.ts";
-export { loadSettings, PASSWORD_ENV, type ParseOptions, parseSettings, type Settings } from "./load.ts";
+export {
+  isLoopbackHost,
+  loadSettings,
+  PASSWORD_ENV,
+  type ParseOptions,
+  parseSettings,
+  type Settings,
+  WEB_PASSWORD_ENV,
+  type WebSettings,
+} from "./load.ts";
 export {
   CAMERA_NAME_PATTERN,
   type CameraSettings,

@@ -52,8 +52,13 @@ export const CAMERA_NAME_PATTERN = /^[a-z0-9_-]+$/;
 export const CAMERA_NAME_RULE =
   "camera names become MQTT topic levels: use only lower-case letters, digits, '_' and '-' (e.g. front_door)";
 
+/** A reverse proxy's path prefix: empty, or segments of URL-safe characters ("/facegate", "/a/b"). */
+export const BASE_PATH_PATTERN = /^(\/[A-Za-z0-9._~-]+)*\/?$/;
+
 export const DETECTOR_KINDS = ["cascade", "blazeface", "rfb320", "yunet", "scrfd"] as const;
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+/** auto: lines a person reads on a terminal, JSON lines otherwise (systemd, Docker, a pipe). */
+export const LOG_FORMATS = ["auto", "pretty", "json"] as const;
 
 const detectorSchema = section({
   kind: z
@@ -144,6 +149,24 @@ const mqttSchema = section({
   }).prefault({}),
 });
 
+/** An MQTT topic to subscribe to exactly: no wildcards, no empty levels at the ends. */
+const exactTopic = (what: string) =>
+  z
+    .string({ error: expecting(what) })
+    .regex(/^[^#+\s]+$/, { error: `expected ${what} without spaces, '#' or '+'` })
+    .refine((v) => !v.startsWith("/") && !v.endsWith("/"), {
+      error: `expected ${what} that neither starts nor ends with '/'`,
+    });
+
+/**
+ * A door of a fleet: its gallery comes from signed envelopes on `topic` (facegate fleet publish) and local
+ * gallery changes are refused. See README "Many doors: fleet".
+ */
+const fleetSchema = section({
+  public_key: text("a path to the fleet's public key (fleet.pub from facegate fleet keygen)"),
+  topic: exactTopic("the fleet gallery topic, e.g. facegate/fleet/gallery").default("facegate/fleet/gallery"),
+});
+
 const SOURCE = "a /dev/video device, rtsp:// or http:// URL, video file or image folder";
 
 const cameraSchema = section({
@@ -186,6 +209,35 @@ export const settingsSchema = section({
       .default(7),
     dir: text("a folder for snapshots").optional(),
   }).prefault({}),
+  /** The web page and its JSON API, served by `facegate run` (src/web). */
+  web: section({
+    enabled: flag("serve the web page and API").default(true),
+    host: text("a host name or IP address to listen on").default("127.0.0.1"),
+    port: z
+      .number({ error: expecting("a TCP port (0 = any free port)") })
+      .int({ error: "expected a TCP port (0-65535)" })
+      .min(0, { error: "expected a TCP port (0-65535)" })
+      .max(65535, { error: "expected a TCP port (0-65535)" })
+      .default(8080),
+    password_file: text("a path to a file holding the web password").optional(),
+    base_path: z
+      .string({ error: expecting("a URL path prefix such as /facegate (or empty)") })
+      .regex(BASE_PATH_PATTERN, {
+        error: "expected a URL path prefix such as /facegate: '/' then letters, digits, '.', '_', '~', '-'",
+      })
+      .transform((v) => v.replace(/\/+$/, ""))
+      .default(""),
+  }).prefault({}),
+  /** The best face of every decided visit, kept for the page to teach from (never sent over MQTT). */
+  captures: section({
+    enabled: flag("keep the best face of every decided visit").default(true),
+    dir: text("a folder for captures").optional(),
+    max: positiveInt("a positive whole number of captures to keep").default(200),
+    retention_days: z
+      .number({ error: expecting("days to keep captures") })
+      .positive({ error: "expected days > 0" })
+      .default(7),
+  }).prefault({}),
   /** Where `facegate-retrain` finds people's photos and keeps model versions (see `facegate train`). */
   training: section({
     people: text("a folder with one sub-folder of photos per person").optional(),
@@ -201,6 +253,7 @@ export const settingsSchema = section({
     .refine((cameras) => Object.keys(cameras).length > 0, {
       error: "required — at least one camera, e.g. cameras: { door: { source: /dev/video0 } }",
     }),
+  fleet: fleetSchema.optional(),
   /** How often each camera's numbers go to `<prefix>/<camera>/stats`. */
   stats_interval_s: z
     .number({ error: expecting("seconds between two stats messages per camera") })
@@ -208,7 +261,16 @@ export const settingsSchema = section({
     .default(30),
   log: section({
     level: z.enum(LOG_LEVELS, { error: expecting(`one of ${LOG_LEVELS.join(", ")}`) }).default("info"),
+    format: z.enum(LOG_FORMATS, { error: expecting(`one of ${LOG_FORMATS.join(", ")}`) }).default("auto"),
   }).prefault({}),
+  /**
+   * Demo mode (`npm start`): when the gallery file does not exist yet, the people in this folder (one sub-folder
+   * of photos each) are enrolled into it on start. Point `gallery` at a file of its own: a demo gallery is never
+   * mixed with real people.
+   */
+  demo: section({
+    people: text("a folder with one sub-folder of photos per demo person"),
+  }).optional(),
 });
 
 /** Settings exactly as validated, before secrets are resolved. */
@@ -216,4 +278,5 @@ export type ParsedSettings = z.output<typeof settingsSchema>;
 
 export type CameraSettings = ParsedSettings["cameras"][string];
 export type MqttSettings = ParsedSettings["mqtt"];
+export type CaptureSettings = ParsedSettings["captures"];
 export type DetectorKind = (typeof DETECTOR_KINDS)[number];

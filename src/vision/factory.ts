@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { basename, join } from "node:path";
 import { FaceAnalyzer } from "./analyzer.ts";
 import { BlazeFaceDetector } from "./detectors/blazeface.ts";
 import { CascadeDetector } from "./detectors/cascade.ts";
@@ -12,6 +11,7 @@ import { ArcFaceOnnxEmbedder } from "./embedders/arcface-onnx.ts";
 import { ModelMissingError } from "./errors.ts";
 import { Landmarks68 } from "./landmarks68.ts";
 import type { MaskClassifier } from "./mask-classifier.ts";
+import { DEFAULT_MODELS_DIR, PACKAGE_ROOT, UPPER_PROJECTION_FILE, WEIGHTS_DIR } from "./package-paths.ts";
 import type { FaceDetector } from "./types.ts";
 import { loadUpperProjection } from "./upper-projection.ts";
 
@@ -42,12 +42,7 @@ export interface VisionConfig {
   threads?: number;
 }
 
-/** The package root (two levels above this file in src/ and in dist/). */
-export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const DEFAULT_MODELS_DIR = process.env.FACEGATE_MODELS_DIR ?? join(PACKAGE_ROOT, "models");
-/** Small weights the project trains itself, committed to the repository. */
-export const WEIGHTS_DIR = join(PACKAGE_ROOT, "weights");
-export const UPPER_PROJECTION_FILE = "upper-projection.json";
+export { DEFAULT_MODELS_DIR, PACKAGE_ROOT, UPPER_PROJECTION_FILE, WEIGHTS_DIR };
 
 /** An embedder's id names the file and its content, so a gallery can never be read with different weights. */
 export function embedderIdFor(modelPath: string): string {
@@ -60,7 +55,8 @@ export function embedderIdFor(modelPath: string): string {
   return `${basename(modelPath).replace(/\.onnx$/, "")}-${digest}`;
 }
 
-export async function createDetector(cfg: VisionConfig): Promise<FaceDetector> {
+/** `landmarks`: the analyzer's 68-point model, lent to the RFB-320 detector (one session instead of two). */
+export async function createDetector(cfg: VisionConfig, landmarks?: Landmarks68): Promise<FaceDetector> {
   const dir = cfg.modelsDir ?? DEFAULT_MODELS_DIR;
   const d = cfg.detector ?? {};
   const session = { intraOpThreads: cfg.threads };
@@ -75,6 +71,7 @@ export async function createDetector(cfg: VisionConfig): Promise<FaceDetector> {
         Rfb320Detector.create(
           { detector: join(dir, "fr_detect.onnx"), landmarks: join(dir, "fr_landmark.onnx") },
           { ...session, minScore: 0.3 },
+          landmarks,
         ),
       ]);
       const secondLook = d.secondLook !== false;
@@ -93,6 +90,7 @@ export async function createDetector(cfg: VisionConfig): Promise<FaceDetector> {
       return Rfb320Detector.create(
         { detector: d.model ?? join(dir, "fr_detect.onnx"), landmarks: join(dir, "fr_landmark.onnx") },
         { ...session, minScore: d.minScore },
+        landmarks,
       );
     case "yunet":
       return YuNetDetector.create(requireModel(d.model, "yunet"), {
@@ -111,9 +109,13 @@ export async function createDetector(cfg: VisionConfig): Promise<FaceDetector> {
   }
 }
 
+/** The parts createAnalyzer loads, in order (the benchmark measures memory after each). */
+export type AnalyzerPart = "landmarks68" | "detector" | "embedder" | "mask flag";
+
 export async function createAnalyzer(
   cfg: VisionConfig,
   maskClassifier: (threads?: number) => Promise<MaskClassifier | null> = async () => null,
+  onLoaded: (part: AnalyzerPart) => void = () => {},
 ): Promise<FaceAnalyzer> {
   const dir = cfg.modelsDir ?? DEFAULT_MODELS_DIR;
   const embedderPath = cfg.embedder?.model ?? join(dir, "fr_feature.onnx");
@@ -122,17 +124,20 @@ export async function createAnalyzer(
     cfg.upperProjection === false
       ? null
       : loadUpperProjection(cfg.upperProjection ?? join(WEIGHTS_DIR, UPPER_PROJECTION_FILE), embedderId);
-  const [detector, embedder, mask, landmarks] = await Promise.all([
-    createDetector(cfg),
-    ArcFaceOnnxEmbedder.create(embedderPath, {
-      id: embedderId,
-      mean: cfg.embedder?.mean,
-      std: cfg.embedder?.std,
-      intraOpThreads: cfg.threads,
-    }),
-    maskClassifier(cfg.threads),
-    Landmarks68.create(join(dir, "fr_landmark.onnx"), { intraOpThreads: cfg.threads }),
-  ]);
+  // One after the other: onnxruntime-node creates sessions synchronously anyway, and a failure stops at once.
+  const landmarks = await Landmarks68.create(join(dir, "fr_landmark.onnx"), { intraOpThreads: cfg.threads });
+  onLoaded("landmarks68");
+  const detector = await createDetector(cfg, landmarks);
+  onLoaded("detector");
+  const embedder = await ArcFaceOnnxEmbedder.create(embedderPath, {
+    id: embedderId,
+    mean: cfg.embedder?.mean,
+    std: cfg.embedder?.std,
+    intraOpThreads: cfg.threads,
+  });
+  onLoaded("embedder");
+  const mask = await maskClassifier(cfg.threads);
+  onLoaded("mask flag");
   return new FaceAnalyzer(detector, embedder, mask, landmarks, projection);
 }
 

@@ -29,6 +29,16 @@ export interface FaceDetector {
   close(): Promise<void>;
 }
 
+/**
+ * A detector whose landmarks are a second, costly step (RFB-320: a 68-point pass per face). `detect` is
+ * `boxes` plus `landmarksFor` on each; a caller that needs only some faces' points (the cascade confirms with
+ * boxes alone) asks for those.
+ */
+export interface TwoStepDetector extends FaceDetector {
+  boxes(image: RgbImage): Promise<Omit<Detection, "landmarks">[]>;
+  landmarksFor(image: RgbImage, box: Box): Promise<FivePoints>;
+}
+
 export interface Embedder {
   /** Stable id stored with every gallery; a gallery made with another embedder is refused. */
   readonly id: string;

@@ -1,8 +1,7 @@
-import { readFileSync } from "node:fs";
-import { buildPerson, enrollPolicyFor, type PhotoFaces } from "../../recognition/enroll.ts";
+import { analyzeEnrollPhotos, buildPerson, enrollPolicyFor } from "../../recognition/enroll.ts";
 import { PeopleFolderError } from "../../recognition/errors.ts";
-import { Gallery } from "../../recognition/gallery.ts";
-import { readGalleryFor, writeGalleryFile } from "../../recognition/gallery-file.ts";
+import type { Person } from "../../recognition/gallery.ts";
+import { assertLocallyWritable, readGalleryFor, updateGalleryFile } from "../../recognition/gallery-file.ts";
 import { listPersonFolders, type PersonFolder } from "../../recognition/person-folders.ts";
 import { calibrationFor, defaultCalibrationPath } from "../../recognition/recognizer.ts";
 import { WEIGHTS_DIR } from "../../vision/factory.ts";
@@ -26,32 +25,25 @@ export async function runEnroll(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError("give exactly one folder of person folders");
   const root = positionals[0];
   const people = listPeople(root, values.only);
+  // A door whose gallery comes from a fleet publisher says so before minutes of photo analysis, not after.
+  assertLocallyWritable(galleryPath);
 
   const vision = new VisionClient(visionConfigFrom(values));
   await vision.start();
   try {
     // Refuse a damaged or foreign gallery before any work is done, and never overwrite it.
-    const gallery =
-      readGalleryFor(galleryPath, vision.embedderId) ?? new Gallery(vision.embedderId, vision.embedderDim);
+    readGalleryFor(galleryPath, vision.embedderId);
+    const enrolled: Person[] = [];
     const calibration = calibrationFor(defaultCalibrationPath(WEIGHTS_DIR), vision.embedderId);
     const policy = enrollPolicyFor(calibration);
     let failures = 0;
     const summary: object[] = [];
     for (const { name, dir } of people) {
       const files = [...walkImages(dir)];
-      const photos: PhotoFaces[] = [];
-      for (const file of files) {
-        try {
-          const r = await vision.analyzeEncoded(readFileSync(file), { withUpper: true, maxFaces: 4 });
-          photos.push({ file, faces: r.faces });
-        } catch (err) {
-          photos.push({ file, error: (err as Error).message });
-        }
-      }
-      const { person, outcomes } = buildPerson(name, photos, policy);
+      const { person, outcomes } = buildPerson(name, await analyzeEnrollPhotos(vision, files), policy);
       const used = outcomes.filter((o) => o.accepted);
       const rejected = outcomes.filter((o) => !o.accepted);
-      if (person) gallery.put(person);
+      if (person) enrolled.push(person);
       else failures++;
       summary.push({
         name,
@@ -64,9 +56,20 @@ export async function runEnroll(argv: string[]): Promise<number> {
       });
       if (!values.json) printPerson(name, files.length, used.length, person !== null, rejected);
     }
-    if (failures < people.length) writeGalleryFile(galleryPath, gallery);
+    // Merged into the gallery as it is now, under its lock: people the daemon's page added meanwhile stay.
+    const size =
+      enrolled.length > 0
+        ? await updateGalleryFile(
+            galleryPath,
+            { embedderId: vision.embedderId, dim: vision.embedderDim },
+            (gallery) => {
+              for (const person of enrolled) gallery.put(person);
+              return gallery.people.size;
+            },
+          )
+        : (readGalleryFor(galleryPath, vision.embedderId)?.people.size ?? 0);
     if (values.json) process.stdout.write(`${JSON.stringify({ gallery: galleryPath, people: summary })}\n`);
-    else console.log(`gallery ${galleryPath}: ${gallery.people.size} people (${vision.embedderId})`);
+    else console.log(`gallery ${galleryPath}: ${size} people (${vision.embedderId})`);
     return failures > 0 ? 1 : 0;
   } finally {
     await vision.stop();

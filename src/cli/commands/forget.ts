@@ -6,10 +6,10 @@ import { readRetrainConfig } from "../../training/retrain-config.ts";
 import { parseCommandArgs, UsageError } from "../args.ts";
 
 export const forgetUsage = `facegate forget <name> --config <facegate.yaml> [--dry-run] [--no-mqtt]
-facegate forget <name> --gallery <path> [--store <dir>] [--people <dir>] [--snapshots <dir>]
+facegate forget <name> --gallery <path> [--store <dir>] [--people <dir>] [--snapshots <dir>] [--captures <dir>]
   Erases a person everywhere facegate keeps them: the gallery and its .prev copy, model versions trained with
   them (the active model moves to the newest version without them; retrain afterwards), their photo folder
-  under training.people, their snapshots, and the broker's retained presence, Home Assistant entity and
+  under training.people, their snapshots, the captures that name them (the web page's faces), and the broker's retained presence, Home Assistant entity and
   last_identified messages. With --config every place comes from the settings (MQTT: same URL, credentials
   and TLS files as the daemon). --dry-run lists what would go. Exit code 1 when any step failed (run it again:
   every step is idempotent). Files you exported yourself (npz, copies of photos) are not touched.`;
@@ -21,6 +21,7 @@ export async function runForget(argv: string[]): Promise<number> {
     store: { type: "string" },
     people: { type: "string" },
     snapshots: { type: "string" },
+    captures: { type: "string" },
     "dry-run": { type: "boolean" },
     "no-mqtt": { type: "boolean" },
   });
@@ -40,11 +41,12 @@ export async function runForget(argv: string[]): Promise<number> {
       store: training.store,
       people: training.people,
       snapshots: settings.snapshots.dir,
+      captures: settings.captures.dir,
     });
     mqtt = settings.mqtt;
   }
   // Explicit options win over the settings.
-  for (const key of ["gallery", "store", "people", "snapshots"] as const) {
+  for (const key of ["gallery", "store", "people", "snapshots", "captures"] as const) {
     if (values[key]) paths[key] = values[key];
   }
 

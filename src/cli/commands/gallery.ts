@@ -1,4 +1,4 @@
-import { readGalleryFile, writeGalleryFile } from "../../recognition/gallery-file.ts";
+import { readGalleryFile, updateGalleryFile } from "../../recognition/gallery-file.ts";
 import { parseCommandArgs, requireOption, UsageError } from "../args.ts";
 
 export const galleryUsage = `facegate gallery list|info|remove <name> --gallery <path> [--json]`;
@@ -37,6 +37,10 @@ export async function runGallery(argv: string[]): Promise<number> {
         dim: gallery.dim,
         people: gallery.people.size,
         templates: [...gallery.people.values()].reduce((s, p) => s + p.templates.length, 0),
+        vectors: gallery.vectors,
+        managed_by: gallery.managed
+          ? `${gallery.managed.by} (version ${gallery.managed.version} from ${gallery.managed.topic})`
+          : "none (enrolled here)",
       };
       if (values.json) process.stdout.write(`${JSON.stringify(info)}\n`);
       else for (const [k, v] of Object.entries(info)) console.log(`${k}: ${v}`);
@@ -44,16 +48,15 @@ export async function runGallery(argv: string[]): Promise<number> {
     }
     case "remove": {
       if (rest.length === 0) throw new UsageError("gallery remove needs a person's name");
-      let missing = 0;
+      const removed = await updateGalleryFile(path, gallery, (current) =>
+        rest.filter((name) => current.remove(name.normalize("NFC"))),
+      );
+      // Reported after the write: a refused write (a fleet-managed gallery) removed nobody.
       for (const name of rest) {
-        if (gallery.remove(name.normalize("NFC"))) console.log(`removed ${name}`);
-        else {
-          console.error(`${name} is not in the gallery`);
-          missing++;
-        }
+        if (removed.includes(name)) console.log(`removed ${name}`);
+        else console.error(`${name} is not in the gallery`);
       }
-      writeGalleryFile(path, gallery);
-      return missing > 0 ? 1 : 0;
+      return removed.length < rest.length ? 1 : 0;
     }
     default:
       throw new UsageError(`unknown gallery action "${action ?? ""}"`);

@@ -11,15 +11,18 @@ interface FetchModule {
   checkModels(dir: string): string[];
 }
 
+/** The fetch-models script (plain JavaScript, the postinstall step): the one owner of models.json. */
+export async function loadModelFetcher(): Promise<FetchModule> {
+  return (await import(pathToFileURL(join(PACKAGE_ROOT, "scripts", "fetch-models.mjs")).href)) as FetchModule;
+}
+
 export async function runModels(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
     dir: { type: "string" },
     force: { type: "boolean" },
   });
   const dir = values.dir ?? DEFAULT_MODELS_DIR;
-  const mod = (await import(
-    pathToFileURL(join(PACKAGE_ROOT, "scripts", "fetch-models.mjs")).href
-  )) as FetchModule;
+  const mod = await loadModelFetcher();
   switch (positionals[0]) {
     case "fetch":
       mod.fetchModels({ dir, force: values.force });

@@ -1,4 +1,4 @@
-import type { Detection, FaceDetector, RgbImage } from "../types.ts";
+import type { Detection, FaceDetector, RgbImage, TwoStepDetector } from "../types.ts";
 import { iou, nms } from "./common.ts";
 import { detectInRegions, detectMirrored, tileRegions } from "./passes.ts";
 
@@ -32,6 +32,12 @@ export interface CascadeOptions {
  * of the picture is too small for it). Defaults were chosen on the even-prefix half of rwmfd-dev and of the
  * faceless set of test/helpers/faceless.ts (see the mask-detection bench test).
  */
+type Scored = Omit<Detection, "landmarks">;
+
+const isTwoStep = (d: FaceDetector): d is TwoStepDetector =>
+  typeof (d as Partial<TwoStepDetector>).boxes === "function" &&
+  typeof (d as Partial<TwoStepDetector>).landmarksFor === "function";
+
 export class CascadeDetector implements FaceDetector {
   readonly id: string;
   private readonly accept: number;
@@ -71,26 +77,42 @@ export class CascadeDetector implements FaceDetector {
     const sure = found.filter((d) => d.score >= this.accept);
     const doubtful = found.filter((d) => d.score < this.accept);
     if (sure.length > 0 && doubtful.length === 0) return sure;
-    const second = (await this.verifier.detect(image)).filter(
+    const second = (await this.verifierBoxes(image)).filter(
       (v) => v.score >= Math.min(this.confirm, this.rescue),
     );
     const kept = [...sure, ...this.confirmed(doubtful, second)];
-    const rescued = second.filter(
-      (v) => v.score >= this.rescue && !kept.some((d) => iou(d.box, v.box) > 0.3),
+    const rescued = await this.withLandmarks(
+      image,
+      second.filter((v) => v.score >= this.rescue && !kept.some((d) => iou(d.box, v.box) > 0.3)),
     );
     const result = [...kept, ...rescued];
     if (result.length > 0 || (this.zoomGrid === 0 && !this.mirror)) return result;
     return this.secondLook(image, second);
   }
 
+  /** The verifier's faces; boxes only when it can (confirming needs no landmarks: only rescued faces get them). */
+  private verifierBoxes(image: RgbImage): Promise<(Scored | Detection)[]> {
+    return isTwoStep(this.verifier) ? this.verifier.boxes(image) : this.verifier.detect(image);
+  }
+
+  private async withLandmarks(image: RgbImage, faces: (Scored | Detection)[]): Promise<Detection[]> {
+    const out: Detection[] = [];
+    for (const f of faces) {
+      if ("landmarks" in f) out.push(f);
+      else if (isTwoStep(this.verifier))
+        out.push({ ...f, landmarks: await this.verifier.landmarksFor(image, f.box) });
+    }
+    return out;
+  }
+
   /** Doubtful primary detections that a verifier detection overlaps. */
-  private confirmed(doubtful: Detection[], second: Detection[]): Detection[] {
+  private confirmed(doubtful: Detection[], second: Scored[]): Detection[] {
     return doubtful.filter((d) =>
       second.some((v) => v.score >= this.confirm && iou(d.box, v.box) > this.confirmIou),
     );
   }
 
-  private async secondLook(image: RgbImage, second: Detection[]): Promise<Detection[]> {
+  private async secondLook(image: RgbImage, second: Scored[]): Promise<Detection[]> {
     const looks: Detection[] = [];
     if (this.zoomGrid > 0) {
       const tiles = tileRegions(image.width, image.height, this.zoomGrid, this.zoomFraction);

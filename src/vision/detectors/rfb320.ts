@@ -1,6 +1,6 @@
 import { fivePointsFrom68, Landmarks68 } from "../landmarks68.ts";
 import { createSession, ort } from "../onnx-session.ts";
-import type { Box, Detection, FaceDetector, RgbImage } from "../types.ts";
+import type { Box, Detection, FivePoints, RgbImage, TwoStepDetector } from "../types.ts";
 import { type DetectorOptions, letterbox, nms, outputData } from "./common.ts";
 
 const IN_W = 320;
@@ -23,7 +23,7 @@ export interface Rfb320Paths {
  * numerically on real photos. Input: RGB (x − 127)/128. The picture is letterboxed (centred, aspect kept)
  * rather than stretched, so faces keep their shape on non-4:3 frames.
  */
-export class Rfb320Detector implements FaceDetector {
+export class Rfb320Detector implements TwoStepDetector {
   readonly id = "rfb320-lm68";
 
   private constructor(
@@ -33,12 +33,22 @@ export class Rfb320Detector implements FaceDetector {
     private readonly minScore: number,
     private readonly nmsIou: number,
     private readonly maxFaces: number,
+    /** False when the landmark model was lent by the caller (the analyzer's own): the caller closes it. */
+    private readonly ownsLandmarker: boolean,
   ) {}
 
-  /** Defaults: minScore 0.7 and nmsIou 0.3 (Ultra-Light's). `inputSize` is ignored: the graph is fixed at 320×240. */
-  static async create(paths: Rfb320Paths, options: DetectorOptions = {}): Promise<Rfb320Detector> {
+  /**
+   * Defaults: minScore 0.7 and nmsIou 0.3 (Ultra-Light's). `inputSize` is ignored: the graph is fixed at 320×240.
+   * `shared`: a 68-point model the caller already holds (one session instead of two; the caller closes it).
+   */
+  static async create(
+    paths: Rfb320Paths,
+    options: DetectorOptions = {},
+    shared?: Landmarks68,
+  ): Promise<Rfb320Detector> {
     const session = await createSession(paths.detector, { intraOpThreads: options.intraOpThreads });
-    const landmarker = await Landmarks68.create(paths.landmarks, { intraOpThreads: options.intraOpThreads });
+    const landmarker =
+      shared ?? (await Landmarks68.create(paths.landmarks, { intraOpThreads: options.intraOpThreads }));
     return new Rfb320Detector(
       session,
       landmarker,
@@ -46,10 +56,23 @@ export class Rfb320Detector implements FaceDetector {
       options.minScore ?? 0.7,
       options.nmsIou ?? 0.3,
       options.maxFaces ?? 100,
+      shared === undefined,
     );
   }
 
   async detect(image: RgbImage): Promise<Detection[]> {
+    const result: Detection[] = [];
+    // One landmark pass per face, sequentially: the session is single-threaded by design.
+    for (const k of await this.boxes(image))
+      result.push({ ...k, landmarks: await this.landmarksFor(image, k.box) });
+    return result;
+  }
+
+  async landmarksFor(image: RgbImage, box: Box): Promise<FivePoints> {
+    return fivePointsFrom68(await this.landmarker.predict(image, box));
+  }
+
+  async boxes(image: RgbImage): Promise<Omit<Detection, "landmarks">[]> {
     const lb = await letterbox(image, {
       width: IN_W,
       height: IN_H,
@@ -73,18 +96,11 @@ export class Rfb320Detector implements FaceDetector {
       if (x2 <= x1 || y2 <= y1) continue;
       found.push({ box: [x1, y1, x2 - x1, y2 - y1], score });
     }
-    const kept = nms(found, this.nmsIou, this.maxFaces);
-    const result: Detection[] = [];
-    // One landmark pass per face, sequentially: the session is single-threaded by design.
-    for (const k of kept) {
-      const pts = await this.landmarker.predict(image, k.box);
-      result.push({ box: k.box, score: Math.min(1, k.score), landmarks: fivePointsFrom68(pts) });
-    }
-    return result;
+    return nms(found, this.nmsIou, this.maxFaces).map((k) => ({ box: k.box, score: Math.min(1, k.score) }));
   }
 
   async close(): Promise<void> {
     await this.session.release();
-    await this.landmarker.close();
+    if (this.ownsLandmarker) await this.landmarker.close();
   }
 }

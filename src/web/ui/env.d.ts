@@ -1,0 +1,2 @@
+// esbuild bundles the page's stylesheet from `import "./styles.css"`.
+declare module "*.css";
