@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { dropNestedFaces } from "../src/pipeline/face-filter.ts";
-import { type DeciderFace, TrackDecider, type TrackDeciderOptions } from "../src/pipeline/track-decider.ts";
+import {
+  type DeciderEvent,
+  type DeciderFace,
+  TrackDecider,
+  type TrackDeciderOptions,
+} from "../src/pipeline/track-decider.ts";
 import { Gallery } from "../src/recognition/gallery.ts";
 import { Matcher } from "../src/recognition/matcher.ts";
 import { IouTracker, type Track } from "../src/tracking/index.ts";
@@ -45,6 +50,14 @@ type Frame = { box: Box; embedding: Float32Array } | null;
 
 /** Drives a real tracker and the decider over frames of one face each (or none), 100 ms apart. */
 function run(frames: Frame[], options: Partial<TrackDeciderOptions> = {}) {
+  return runFull(frames, options).map((e) => e.event);
+}
+
+/**
+ * As run, with the decider's whole output. With `images`, each frame lends a 320×240 image whose pixels all hold
+ * the frame's index, so a crop tells which frame it was copied from.
+ */
+function runFull(frames: Frame[], options: Partial<TrackDeciderOptions> = {}, images = false) {
   const tracker = new IouTracker({ camera: "door" });
   const decider = new TrackDecider({
     camera: "door",
@@ -54,8 +67,9 @@ function run(frames: Frame[], options: Partial<TrackDeciderOptions> = {}) {
     minFacePx: 40,
     ...options,
   });
-  const out = [];
+  const out: DeciderEvent[] = [];
   let t = 1_000_000;
+  let frameIndex = 0;
   for (const f of frames) {
     t += 100;
     const detections = f ? [det(f.box)] : [];
@@ -64,13 +78,19 @@ function run(frames: Frame[], options: Partial<TrackDeciderOptions> = {}) {
       f && track.detection === detections[0]
         ? { embedding: f.embedding, masked: false, faceSize: f.box[2] }
         : undefined;
+    const image = images
+      ? { width: 320, height: 240, data: new Uint8Array(320 * 240 * 3).fill(frameIndex) }
+      : undefined;
+    frameIndex++;
     out.push(
-      ...decider
-        .observe(update, faceOf, matcher, t, { sameFace: SAME, split: (tr) => tracker.split(tr.id) })
-        .map((e) => e.event),
+      ...decider.observe(update, faceOf, matcher, t, {
+        sameFace: SAME,
+        split: (tr) => tracker.split(tr.id),
+        image,
+      }),
     );
   }
-  out.push(...decider.endAll(tracker.flush(), t + 100).map((e) => e.event));
+  out.push(...decider.endAll(tracker.flush(), t + 100));
   return out;
 }
 
@@ -120,6 +140,31 @@ describe("TrackDecider", () => {
 
     const stranger = run([...times(10, face(100, unit(0))), ...times(12, face(100, STRANGER)), ...gone()]);
     assert.deepEqual(kinds(stranger), ["identified Ann", "left Ann", "unknown null", "left null"]);
+  });
+
+  it("hands each visit's best face with its decision, cropped from that visit's own frames", () => {
+    // Ann's face grows over 6 frames (the last is her best); Bob steps into her place with a smaller face.
+    const ann = Array.from({ length: 6 }, (_, i) => face(100, unit(0), 80 + i * 4));
+    const events = runFull([...ann, ...times(8, face(100, unit(1), 90)), ...gone()], {}, true);
+    const decisions = events.filter((e) => e.event.type !== "left");
+    assert.deepEqual(
+      decisions.map((e) => `${e.event.type} ${e.event.name}`),
+      ["identified Ann", "identified Bob"],
+    );
+    const [annBest, bobBest] = decisions.map((e) => e.basis?.best);
+    assert.ok(annBest?.crop && bobBest?.crop, "crops while the frames are lent");
+    // the tracker confirms her on frame 1 and she is named on her 2nd face (frame 2): her best so far
+    assert.equal(annBest.face.faceSize, 88);
+    assert.equal(annBest.crop.data[0], 2);
+    // Bob's best is one of his own faces (frames 6 on), never Ann's larger ones
+    assert.equal(bobBest.face.faceSize, 90);
+    assert.ok(bobBest.crop.data[0] >= 6, `Bob's crop comes from his frames (${bobBest.crop.data[0]})`);
+    assert.equal(bobBest.crop.width, 180, "the face with half its size on each side");
+    assert.equal(
+      runFull(times(6, face(100, unit(0))))[0].basis?.best?.crop,
+      undefined,
+      "no frame lent, no crop",
+    );
   });
 
   it("does not split for one odd face, nor for a face unlike the others that is still close to the person", () => {

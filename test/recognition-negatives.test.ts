@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Capture } from "../src/recognition/capture-store.ts";
 import { buildPerson, DEFAULT_ENROLL_POLICY, type PhotoFaces } from "../src/recognition/enroll.ts";
+import { FaceSet } from "../src/recognition/face-set.ts";
 import { Gallery } from "../src/recognition/gallery.ts";
 import { parseGallery, serializeGallery } from "../src/recognition/gallery-file.ts";
 import { Matcher } from "../src/recognition/matcher.ts";
@@ -118,6 +119,20 @@ describe("negative templates", () => {
     // Below the 1-to-1 bar a negative claims nothing, even when nearer than the mean.
     const strict = new Matcher(g, thresholds, { negative: { full: 0.999, upper: 0.999 } });
     assert.equal(strict.match({ embedding: stranger, masked: false }).vetoed, undefined);
+
+    // A visit of the rejected stranger is vetoed as one face set, at the set thresholds, as its faces are.
+    const visit = new FaceSet();
+    for (const v of [unit(1, 0.1, 1), unit(1, -0.1, 1), unit(1, 0, 1)])
+      visit.add({ embedding: v, masked: false, weight: 1 });
+    const sets = new Matcher(g, thresholds, { set: thresholds, negative: { full: 0.3, upper: 0.3 } });
+    const bySet = sets.matchSet(visit);
+    assert.deepEqual(bySet.vetoed, ["Anna"]);
+    assert.equal(bySet.name, "Bert");
+    assert.equal(
+      strict.matchSet(visit).name,
+      "Anna",
+      "a negative that claims nothing leaves the set named Anna",
+    );
   });
 
   test("assign moves a capture's templates to a person; reject turns them into negatives; rename keeps both", () => {
