@@ -18,14 +18,12 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
 import { DEFAULT_MANIFEST } from "../src/cli/commands/calibrate.ts";
-import { buildEvalGallery, enrollPolicyFor, subjectFace } from "../src/evaluation/eval-gallery.ts";
+import { productEvalGallery, subjectFace } from "../src/evaluation/eval-gallery.ts";
 import { loadAnalyses } from "../src/evaluation/load-analyses.ts";
 import { readManifest } from "../src/evaluation/manifest.ts";
 import { type PhotoGeometry, plannedFace, planVisits } from "../src/evaluation/visit-plan.ts";
 import { scoreVisits, summarize } from "../src/evaluation/visit-score.ts";
 import { writeGalleryFile } from "../src/recognition/gallery-file.ts";
-import { calibrationFor, defaultCalibrationPath } from "../src/recognition/recognizer.ts";
-import { WEIGHTS_DIR } from "../src/vision/factory.ts";
 import { VisionClient } from "../src/vision/worker/vision-client.ts";
 import { startMosquitto } from "../test/mqtt-support.ts";
 import { runVisitDaemon } from "./eval-visits/daemon.ts";
@@ -62,14 +60,7 @@ async function main(): Promise<void> {
   const geometry = new Map<string, PhotoGeometry>();
   try {
     const analyses = await loadAnalyses(vision, rows, undefined, log);
-    const calibration = calibrationFor(defaultCalibrationPath(WEIGHTS_DIR), vision.embedderId);
-    const { gallery } = buildEvalGallery(
-      rows,
-      analyses,
-      vision.embedderId,
-      vision.embedderDim,
-      enrollPolicyFor(calibration),
-    );
+    const { gallery } = productEvalGallery(rows, analyses, vision);
     galleryPath = join(work, "gallery.json");
     writeGalleryFile(galleryPath, gallery);
     log(`${gallery.people.size} people enrolled`);

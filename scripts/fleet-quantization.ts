@@ -9,13 +9,12 @@
  * Analyses come from the evaluation cache (~/.cache/facegate), like `facegate eval`.
  */
 import { parseArgs } from "node:util";
-import { buildEvalGallery, enrollPolicyFor } from "../src/evaluation/eval-gallery.ts";
+import { productEvalGallery } from "../src/evaluation/eval-gallery.ts";
 import { identifyRows } from "../src/evaluation/identify-rows.ts";
 import { loadAnalyses } from "../src/evaluation/load-analyses.ts";
 import { readManifest } from "../src/evaluation/manifest.ts";
 import { parseGallery, serializeGallery } from "../src/recognition/gallery-file.ts";
-import { buildMatcher, calibrationFor, defaultCalibrationPath } from "../src/recognition/recognizer.ts";
-import { WEIGHTS_DIR } from "../src/vision/factory.ts";
+import { buildMatcher } from "../src/recognition/recognizer.ts";
 import { VisionClient } from "../src/vision/worker/vision-client.ts";
 
 const { values } = parseArgs({
@@ -26,14 +25,7 @@ const vision = new VisionClient({});
 await vision.start();
 try {
   const analyses = await loadAnalyses(vision, rows, undefined);
-  const calibration = calibrationFor(defaultCalibrationPath(WEIGHTS_DIR), vision.embedderId);
-  const { gallery } = buildEvalGallery(
-    rows,
-    analyses,
-    vision.embedderId,
-    vision.embedderDim,
-    enrollPolicyFor(calibration),
-  );
+  const { gallery, calibration } = productEvalGallery(rows, analyses, vision);
   const i8 = parseGallery(serializeGallery(gallery, { vectors: "i8" }), "i8 round trip");
   const exact = identifyRows(rows, analyses, buildMatcher(gallery, calibration));
   const sent = identifyRows(rows, analyses, buildMatcher(i8, calibration));

@@ -8,15 +8,14 @@
 // (analyses come from the evaluation cache in ~/.cache/facegate; a cold run analyses 2,465 images first)
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { buildEvalGallery, enrollPolicyFor, subjectFace } from "../src/evaluation/eval-gallery.ts";
+import { productEvalGallery, subjectFace } from "../src/evaluation/eval-gallery.ts";
 import { loadAnalyses } from "../src/evaluation/load-analyses.ts";
 import { readManifest } from "../src/evaluation/manifest.ts";
 import { Gallery, type TemplateSpace } from "../src/recognition/gallery.ts";
 import { Matcher, type Thresholds } from "../src/recognition/matcher.ts";
-import { calibrationFor, defaultCalibrationPath, negativeThresholds } from "../src/recognition/recognizer.ts";
+import { negativeThresholds } from "../src/recognition/recognizer.ts";
 import { captureSource } from "../src/recognition/teach.ts";
 import type { FaceAnalysis } from "../src/vision/analyzer.ts";
-import { WEIGHTS_DIR } from "../src/vision/factory.ts";
 import { VisionClient } from "../src/vision/worker/vision-client.ts";
 
 const { values } = parseArgs({
@@ -27,14 +26,7 @@ const vision = new VisionClient({});
 await vision.start();
 const analyses = await loadAnalyses(vision, rows, undefined);
 await vision.stop();
-const calibration = calibrationFor(defaultCalibrationPath(WEIGHTS_DIR), vision.embedderId);
-const { gallery } = buildEvalGallery(
-  rows,
-  analyses,
-  vision.embedderId,
-  vision.embedderDim,
-  enrollPolicyFor(calibration),
-);
+const { gallery, calibration } = productEvalGallery(rows, analyses, vision);
 const face = (path: string) => subjectFace(analyses.get(path));
 const names = gallery.names();
 

@@ -12,6 +12,7 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { connectAsync } from "mqtt";
 import { stringify } from "yaml";
+import { cpuMs } from "./process-cpu.ts";
 import { type Latency, latency, round } from "./stats.ts";
 
 export interface DaemonRunOptions {
@@ -81,17 +82,6 @@ function vmHwmMb(pid: number | undefined): number | null {
   try {
     const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return m ? Math.round(Number(m[1]) / 1024) : null;
-  } catch {
-    return null;
-  }
-}
-
-/** utime + stime of a process in ms (Linux /proc; clock ticks assumed 100 Hz). */
-function cpuMs(pid: number | undefined): number | null {
-  if (!pid) return null;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return null;
   }

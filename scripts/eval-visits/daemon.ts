@@ -5,12 +5,13 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { connectAsync } from "mqtt";
 import { stringify } from "yaml";
 import type { ObservedDecision } from "../../src/evaluation/visit-score.ts";
+import { cpuMs } from "../bench/process-cpu.ts";
 
 export interface VisitRunOptions {
   root: string;
@@ -42,16 +43,6 @@ export interface VisitRunResult {
 const PREFIX = "visits";
 const camName = (i: number) => `cam${i}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function cpuMs(pid: number | undefined): number | null {
-  if (!pid) return null;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return null;
-  }
-}
 
 export async function runVisitDaemon(o: VisitRunOptions): Promise<VisitRunResult> {
   const config = join(o.workDir, "facegate-visits.yaml");

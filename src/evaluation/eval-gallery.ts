@@ -1,9 +1,12 @@
 export { enrollPolicyFor } from "../recognition/enroll.ts";
 
-import { buildPerson, type EnrollPolicy, type PhotoFaces } from "../recognition/enroll.ts";
+import type { Calibration } from "../recognition/calibration.ts";
+import { buildPerson, type EnrollPolicy, enrollPolicyFor, type PhotoFaces } from "../recognition/enroll.ts";
 import { Gallery, type TemplateSpace } from "../recognition/gallery.ts";
 import { meanTemplate } from "../recognition/matcher.ts";
+import { calibrationFor, defaultCalibrationPath } from "../recognition/recognizer.ts";
 import type { FaceAnalysis } from "../vision/analyzer.ts";
+import { WEIGHTS_DIR } from "../vision/factory.ts";
 import type { CachedAnalysis } from "./analysis-cache.ts";
 import type { ManifestRow } from "./manifest.ts";
 
@@ -45,6 +48,23 @@ export function buildEvalGallery(
     else notEnrolled.push(name);
   }
   return { gallery, notEnrolled, photosRejected };
+}
+
+/**
+ * The `enroll` rows enrolled as the product would for this embedder: with the committed calibration (null for an
+ * embedder it does not cover) and the enroll policy it implies. Scripts that measure on a manifest start here.
+ */
+export function productEvalGallery(
+  rows: ManifestRow[],
+  analyses: Map<string, CachedAnalysis>,
+  embedder: { embedderId: string; embedderDim: number },
+): EvalGallery & { calibration: Calibration | null } {
+  const calibration = calibrationFor(defaultCalibrationPath(WEIGHTS_DIR), embedder.embedderId);
+  const policy = enrollPolicyFor(calibration);
+  return {
+    ...buildEvalGallery(rows, analyses, embedder.embedderId, embedder.embedderDim, policy),
+    calibration,
+  };
 }
 
 /** Each person's mean template in a space, as the Matcher compares against (people without one are left out). */
