@@ -121,6 +121,7 @@ export class Daemon {
   #web: WebOutput | null = null;
   #statsTimer: NodeJS.Timeout | null = null;
   #stopping: Promise<void> | null = null;
+  #stoppingAt: string | null = null;
 
   constructor(options: DaemonOptions) {
     this.#options = options;
@@ -298,35 +299,49 @@ export class Daemon {
     return this.#stopping;
   }
 
+  /** The part the daemon is waiting for while it stops, for the message when stopping takes too long. */
+  get stoppingAt(): string | null {
+    return this.#stoppingAt;
+  }
+
   async #stop(): Promise<void> {
     this.#log.info("stopping");
-    await this.#notify.stopping();
-    await this.#watchdog?.stop();
+    const step = async (part: string, stop: () => Promise<unknown> | undefined) => {
+      this.#stoppingAt = part;
+      await stop();
+    };
+    await step("systemd notify", () => this.#notify.stopping());
+    await step("watchdog", () => this.#watchdog?.stop());
     if (this.#statsTimer) clearInterval(this.#statsTimer);
-    await this.#galleryWatcher?.stop();
-    await this.#storeWatcher?.stop();
-    await this.#commands?.stop();
-    await this.#fleet?.stop();
-    await this.#web?.stop();
+    await step("gallery watcher", () => this.#galleryWatcher?.stop());
+    await step("model store watcher", () => this.#storeWatcher?.stop());
+    await step("MQTT commands", () => this.#commands?.stop());
+    await step("fleet", () => this.#fleet?.stop());
+    await step("web page", () => this.#web?.stop());
     // Cameras first: ffmpeg children reaped, open tracks end with `left` while MQTT is still up, and each
     // camera's retained status says `offline` (so its status listener goes only after the camera stopped).
-    await Promise.all(
-      this.#pipelines.map((p) =>
-        p.stop().catch((err) => this.#log.warn({ camera: p.camera, err: String(err) }, "camera stop failed")),
+    await step("cameras", () =>
+      Promise.all(
+        this.#pipelines.map((p) =>
+          p
+            .stop()
+            .catch((err) => this.#log.warn({ camera: p.camera, err: String(err) }, "camera stop failed")),
+        ),
       ),
     );
     for (const off of this.#unsubscribe.splice(0)) off();
     // After the cameras: the decisions of tracks they ended are still kept.
-    await this.#recorder?.stop();
-    await this.#presence?.stop();
-    await this.#discovery?.stop();
-    await this.#bridge?.stop();
-    await this.#publisher?.stop();
-    await this.#broker?.embedded?.stop();
-    await this.#vision.stop();
-    await this.#classifier?.stop();
+    await step("captures", () => this.#recorder?.stop());
+    await step("presence", () => this.#presence?.stop());
+    await step("Home Assistant discovery", () => this.#discovery?.stop());
+    await step("MQTT bridge", () => this.#bridge?.stop());
+    await step("MQTT publisher (outbox flush)", () => this.#publisher?.stop());
+    await step("embedded MQTT broker", () => this.#broker?.embedded?.stop());
+    await step("vision worker", () => this.#vision.stop());
+    await step("classifier worker", () => this.#classifier?.stop());
     this.#recognition?.dispose();
-    await this.#notify.stop();
+    await step("systemd notify", () => this.#notify.stop());
+    this.#stoppingAt = null;
     this.#log.info("stopped");
   }
 

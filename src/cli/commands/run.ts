@@ -76,7 +76,7 @@ export async function runRun(argv: string[]): Promise<number> {
     }
   }
   const bound = setTimeout(() => {
-    logger.error("shutdown took over 5 s; exiting anyway");
+    logger.error({ waiting_for: daemon.stoppingAt }, "shutdown took over 5 s; exiting anyway");
     process.exit(code || 1);
   }, STOP_BOUND_MS);
   await daemon.stop();
