@@ -1,3 +1,4 @@
+import { keepYoungGenerationSmall } from "../system/young-generation.ts";
 import { UsageError } from "./args.ts";
 
 interface Command {
@@ -11,7 +12,11 @@ const COMMANDS: Record<string, Command> = {
   run: {
     summary: "run the daemon (cameras → faces → MQTT)",
     usage: "",
-    load: async () => (await import("./commands/run.ts")).runRun,
+    load: async () => {
+      // Before the daemon's modules load and allocate: the young generation keeps its initial size.
+      keepYoungGenerationSmall();
+      return (await import("./commands/run.ts")).runRun;
+    },
   },
   enroll: {
     summary: "enroll people from a folder of person folders",

@@ -125,8 +125,16 @@ export function workerUrl(name: string, base: string): URL {
 }
 
 /** Node 20 does not apply the parent's loaders to a worker's entry file: from source, register tsx inside it first. */
-export function spawnWorker(url: URL, options: { workerData: unknown; stackSizeMb?: number }): Worker {
-  const resourceLimits = options.stackSizeMb ? { stackSizeMb: options.stackSizeMb } : undefined;
+export function spawnWorker(
+  url: URL,
+  options: { workerData: unknown; stackSizeMb?: number; maxYoungGenerationSizeMb?: number },
+): Worker {
+  const resourceLimits = {
+    ...(options.stackSizeMb ? { stackSizeMb: options.stackSizeMb } : {}),
+    ...(options.maxYoungGenerationSizeMb
+      ? { maxYoungGenerationSizeMb: options.maxYoungGenerationSizeMb }
+      : {}),
+  };
   const { workerData } = options;
   if (!FROM_SOURCE) return new Worker(url, { workerData, resourceLimits });
   const tsx = import.meta.resolve("tsx/esm/api");

@@ -1,3 +1,4 @@
+import { WORKER_YOUNG_GENERATION_MB } from "../../system/young-generation.ts";
 import type { AnalyzerOptions } from "../analyzer.ts";
 import type { VisionConfig } from "../factory.ts";
 import type { RgbImage } from "../types.ts";
@@ -43,7 +44,13 @@ export class VisionClient {
     const workerData: VisionWorkerData = { config };
     this.#rpc = new WorkerRpc({
       name: "vision worker",
-      spawn: () => spawnWorker(WORKER_URL, { workerData, stackSizeMb: workerStackMb() }),
+      // Frames and tensors live outside the heap: a small young generation is enough (see young-generation.ts).
+      spawn: () =>
+        spawnWorker(WORKER_URL, {
+          workerData,
+          stackSizeMb: workerStackMb(),
+          maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
+        }),
       ...options,
     });
   }
