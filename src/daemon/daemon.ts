@@ -16,29 +16,24 @@ import { Topics } from "../mqtt/topics.ts";
 import { PipelineBus } from "../pipeline/bus.ts";
 import { CameraPipeline } from "../pipeline/camera-pipeline.ts";
 import { cameraOptionsFor, missingLocalSource } from "../pipeline/camera-source.ts";
-import { type LoadOptions, RecognitionState } from "../pipeline/recognition-state.ts";
+import { RecognitionState } from "../pipeline/recognition-state.ts";
 import { SnapshotStore } from "../pipeline/snapshot.ts";
 import { CaptureStore } from "../recognition/capture-store.ts";
 import { enrollPolicyFor } from "../recognition/enroll.ts";
 import { pointerPath } from "../recognition/model-store.ts";
-import {
-  calibrationFor,
-  defaultCalibrationPath,
-  sameStrangerThresholds,
-  type ThresholdOverrides,
-} from "../recognition/recognizer.ts";
+import { calibrationFor, defaultCalibrationPath, sameStrangerThresholds } from "../recognition/recognizer.ts";
 import { loadSettings, type Settings } from "../settings/load.ts";
 import { FileWatcher } from "../system/file-watcher.ts";
 import { HealthMonitor } from "../system/health.ts";
 import type { Logger } from "../system/logger.ts";
 import { SdNotify, watchdogIntervalMs } from "../system/sd-notify.ts";
 import { WatchdogPetter } from "../system/watchdog.ts";
-import { FaceClassifierClient } from "../vision/face-classifier/client.ts";
-import type { VisionConfig } from "../vision/factory.ts";
+import type { FaceClassifierClient } from "../vision/face-classifier/client.ts";
 import { WEIGHTS_DIR } from "../vision/package-paths.ts";
 import { VisionClient } from "../vision/worker/vision-client.ts";
 import { CaptureRecorder } from "../web/capture-recorder.ts";
 import { WebOutput } from "../web/web-output.ts";
+import { classifierOf, loadOptionsOf, thresholdsOf, visionConfigOf } from "./settings-to-parts.ts";
 
 export interface DaemonOptions {
   settings: Settings;
@@ -47,47 +42,6 @@ export interface DaemonOptions {
   logger: Logger;
   /** Environment for NOTIFY_SOCKET / WATCHDOG_USEC (tests); defaults to process.env. */
   env?: NodeJS.ProcessEnv;
-}
-
-function visionConfigOf(settings: Settings): VisionConfig {
-  const d = settings.detector;
-  return {
-    modelsDir: settings.models_dir,
-    detector: {
-      kind: d.kind,
-      model: d.model,
-      minScore: d.min_score,
-      inputSize: d.input_size,
-      secondLook: false,
-    },
-  };
-}
-
-function thresholdsOf(settings: Settings): ThresholdOverrides {
-  return { full: settings.recognition.threshold, upper: settings.recognition.masked_threshold };
-}
-
-/** What a reload re-reads from the settings: thresholds, not which model or classifier (that needs a restart). */
-function loadOptionsOf(settings: Settings): LoadOptions {
-  return {
-    thresholds: thresholdsOf(settings),
-    unknownThreshold: settings.recognition.classifier?.unknown_threshold,
-  };
-}
-
-function classifierOf(settings: Settings, logger: Logger): FaceClassifierClient | null {
-  const c = settings.recognition.classifier;
-  if (!c) return null;
-  return new FaceClassifierClient(
-    {
-      modelDir: c.model_dir,
-      classNamesFile: c.class_names,
-      inputSize: c.input_size,
-      preprocess: c.preprocess,
-      cropScale: c.crop_scale,
-    },
-    { logger: logger.child({ part: "classifier" }) },
-  );
 }
 
 /**
