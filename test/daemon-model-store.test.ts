@@ -9,6 +9,7 @@ import { activateVersion, pointerPath, versionDir } from "../src/recognition/mod
 import { writeFileAtomic } from "../src/system/write-atomic.ts";
 import {
   DaemonProcess,
+  enrollPhotos,
   lfwRows,
   ROOT,
   singleFacePhotos,
@@ -69,8 +70,7 @@ describe("facegate run: model store hot reload", { skip: data ? false : NO_SHARE
 
   it("switches versions on current.json changes, refuses a corrupt one, rolls back", async (t) => {
     const rows = lfwRows(data as string);
-    const enroll = (name: string) =>
-      rows.filter((r) => r.identity === name && r.role === "enroll").map((r) => r.path);
+    const enroll = (name: string) => enrollPhotos(rows, name);
     const v1People = { Abdullah_Gul: enroll("Abdullah_Gul"), Condoleezza_Rice: enroll("Condoleezza_Rice") };
     const v2People = { ...v1People, Bill_Clinton: enroll("Bill_Clinton") };
     const store = join(dir, "store");

@@ -37,6 +37,11 @@ export interface LfwRow {
   masked: boolean;
 }
 
+/** A person's enrollment photos in the manifest. */
+export function enrollPhotos(rows: LfwRow[], name: string): string[] {
+  return rows.filter((r) => r.identity === name && r.role === "enroll").map((r) => r.path);
+}
+
 export function lfwRows(dataDir: string): LfwRow[] {
   const lines = readFileSync(join(dataDir, "lfw-dev", "manifest.tsv"), "utf8")
     .trim()
@@ -156,7 +161,7 @@ export async function doorway(dataDir: string, o: DoorwayOptions): Promise<Doorw
   const galleries = await enrollPeople(
     ENROLLED.slice(0, o.enroll ?? ENROLLED.length).map((name) => ({
       name,
-      files: rows.filter((r) => r.identity === name && r.role === "enroll").map((r) => r.path),
+      files: enrollPhotos(rows, name),
     })),
   );
   const photos = await singleFacePhotos(o.visitors.map(candidates));

@@ -12,6 +12,7 @@ import {
   DaemonProcess,
   ENROLLED,
   enrollPeople,
+  enrollPhotos,
   lfwRows,
   writeGallery,
   writeSettings,
@@ -39,7 +40,7 @@ describe("facegate run: one visit per person", { skip: data ? false : NO_SHARED_
     const galleries = await enrollPeople(
       ENROLLED.map((name) => ({
         name,
-        files: rows.filter((r) => r.identity === name && r.role === "enroll").map((r) => r.path),
+        files: enrollPhotos(rows, name),
       })),
     );
     const gallery = galleries[galleries.length - 1];

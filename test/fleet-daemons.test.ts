@@ -10,6 +10,7 @@ import {
   DaemonProcess,
   ENROLLED,
   enrollPeople,
+  enrollPhotos,
   lfwRows,
   singleFacePhotos,
   TEST_THRESHOLD,
@@ -57,8 +58,7 @@ describe("fleet: three doors, one signed gallery", { skip: data ? false : NO_SHA
 
   test("unknown before; named after publish; removal, refusals, and a late door", async (t) => {
     const rows = lfwRows(data as string);
-    const enroll = (name: string) =>
-      rows.filter((r) => r.identity === name && r.role === "enroll").map((r) => r.path);
+    const enroll = (name: string) => enrollPhotos(rows, name);
     const probes = (name: string | null, role: string) =>
       rows
         .filter((r) => (name === null || r.identity === name) && r.role === role && !r.masked)

@@ -10,6 +10,7 @@ import { VisionClient } from "../src/vision/worker/vision-client.ts";
 import {
   DaemonProcess,
   enrollPeople,
+  enrollPhotos,
   type LfwRow,
   lfwRows,
   writeGallery,
@@ -115,7 +116,7 @@ describe("web page in chromium: teach and correct facegate by clicking", { skip 
     const [gallery] = await enrollPeople([
       {
         name: ENROLLED,
-        files: rows.filter((r) => r.identity === ENROLLED && r.role === "enroll").map((r) => r.path),
+        files: enrollPhotos(rows, ENROLLED),
       },
     ]);
     writeGallery(join(dir, "gallery"), gallery);

@@ -15,7 +15,6 @@ import { cropFace } from "../src/pipeline/snapshot.ts";
 import type { BestFace } from "../src/pipeline/visit.ts";
 import { type Capture, CaptureStore } from "../src/recognition/capture-store.ts";
 import { enrollPolicyFor } from "../src/recognition/enroll.ts";
-import { FaceSet } from "../src/recognition/face-set.ts";
 import type { MatchResult } from "../src/recognition/matcher.ts";
 import {
   calibrationFor,
@@ -141,8 +140,6 @@ export async function startRig(options: RigOptions = {}): Promise<WebRig> {
         quality: f.faceSize,
         crop: cropFace(image, f.box, 0.5),
       };
-      const set = new FaceSet();
-      set.add({ ...f, weight: 1 });
       const now = new Date();
       const event: FaceEvent = {
         type: name === null ? "unknown" : "identified",
@@ -156,7 +153,7 @@ export async function startRig(options: RigOptions = {}): Promise<WebRig> {
         timestamp: now.toISOString(),
       };
       const saved = once(recorder, "saved") as Promise<[Capture]>;
-      bus.emit("face", { event, basis: { faces: 1, best, set } });
+      bus.emit("face", { event, basis: { faces: 1, best } });
       return (await saved)[0];
     },
     async whoIs(photo) {

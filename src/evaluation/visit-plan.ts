@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import { mulberry32, type Rng, uniform } from "../vision/mask/rng.ts";
+import { mulberry32, type Rng, shuffleInPlace, uniform } from "../vision/mask/rng.ts";
 import type { ManifestRow } from "./manifest.ts";
 import { type SplitName, splitOf } from "./split.ts";
 
@@ -135,7 +135,7 @@ export function planVisits(rows: ManifestRow[], options: VisitPlanOptions = {}):
     if (twin) drafts.push({ ...base, masked: true, photos: [twin] });
   });
 
-  shuffle(drafts, rng);
+  shuffleInPlace(drafts, rng);
   const visits: PlannedVisit[] = [];
   const cameras: PlannedShot[][] = Array.from({ length: o.cameras }, () => []);
   const clock = new Array<number>(o.cameras).fill(0);
@@ -259,11 +259,4 @@ function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
   const out = new Map<string, T[]>();
   for (const item of items) out.set(key(item), [...(out.get(key(item)) ?? []), item]);
   return out;
-}
-
-function shuffle<T>(items: T[], rng: Rng): void {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [items[i], items[j]] = [items[j], items[i]];
-  }
 }

@@ -31,7 +31,7 @@ export type ApplyOutcome =
   | { kind: "cleared" }
   | { kind: "refused"; code: EnvelopeRefused["code"]; message: string };
 
-export const appliedOf = (m: GalleryManagement, people: number): FleetApplied => ({
+const appliedOf = (m: GalleryManagement, people: number): FleetApplied => ({
   version: m.version,
   sha256: m.sha256,
   people,

@@ -30,7 +30,7 @@ export const MAX_ENVELOPE_BYTES = 16 * 1024 * 1024;
  * The gallery inside may not inflate beyond this: a 16 MB envelope of gzip could otherwise expand ~1000× (a zip
  * bomb). A 1,000-person gallery with 10 photos each is ≈ 14 MB (i8 vectors) or ≈ 55 MB (f32).
  */
-export const MAX_GALLERY_BYTES = 64 * 1024 * 1024;
+const MAX_GALLERY_BYTES = 64 * 1024 * 1024;
 
 export interface Envelope {
   format: string;
@@ -103,7 +103,7 @@ export function signedBytes(e: UnsignedEnvelope): Buffer {
   );
 }
 
-export const sha256Hex = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+const sha256Hex = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
 export interface EnvelopeContent {
   /** The gallery file's bytes. */

@@ -13,8 +13,8 @@ import { writeFileAtomic } from "../system/write-atomic.ts";
  * The fleet's key pair: Ed25519 from node:crypto. The private key (PKCS#8 PEM, 0600) stays on the publisher —
  * a laptop, the Home Assistant box; every door holds only the public key (SPKI PEM).
  */
-export const PRIVATE_KEY_FILE = "fleet.key";
-export const PUBLIC_KEY_FILE = "fleet.pub";
+const PRIVATE_KEY_FILE = "fleet.key";
+const PUBLIC_KEY_FILE = "fleet.pub";
 
 export class FleetKeyError extends Error {
   constructor(message: string) {

@@ -112,15 +112,16 @@ export async function publishGallery(options: PublishOptions): Promise<PublishRe
     const before = await retainedEnvelope(client, topic, publicKey, readBound);
     warnings.push(...before.warnings);
     const previous = before.envelope?.version ?? null;
-    const version = nextVersion(previous, state?.last_version ?? null, now());
-    const sealed = sealGallery(gallery, version, new Date(now()), privateKey, options.vectors);
+    const sealedAt = now();
+    const version = nextVersion(previous, state?.last_version ?? null, sealedAt);
+    const sealed = sealGallery(gallery, version, new Date(sealedAt), privateKey, options.vectors);
     await publishRetained(client, topic, sealed.text, options.ackBoundMs ?? 60_000);
-    const ackedAt = new Date().toISOString();
+    const ackedAt = new Date(now()).toISOString();
     writePublisherState(statePath, {
       last_version: version,
       last_sha256: sealed.envelope.sha256,
       topic,
-      published_at: new Date().toISOString(),
+      published_at: ackedAt,
     });
 
     const after = await retainedEnvelope(client, topic, publicKey, readBound);

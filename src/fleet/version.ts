@@ -13,7 +13,7 @@ export function nextVersion(retained: number | null, counter: number | null, now
   return Math.max(Math.floor(nowMs), (retained ?? 0) + 1, (counter ?? 0) + 1);
 }
 
-export const STATE_FILE = "fleet.state.json";
+const STATE_FILE = "fleet.state.json";
 const STATE_FORMAT = "facegate-fleet-publisher";
 
 export interface PublisherState {

@@ -10,8 +10,8 @@ export interface FaceEventMessage {
   /** Crop of the face (with a margin) from the deciding frame; only on decisions, only when snapshots are on. */
   crop?: RgbImage;
   /**
-   * On decisions: what the decision rests on — how many faces, the visit's best face (its embeddings and box) and
-   * the set of its faces — for outputs that keep a record of each visit.
+   * On decisions: what the decision rests on — how many faces and the visit's best face (its embeddings, box and,
+   * while captures are on, its crop) — for outputs that keep a record of each visit.
    */
   basis?: DecisionBasis;
 }

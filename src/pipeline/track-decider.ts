@@ -1,6 +1,5 @@
 import type { FaceEvent } from "../events/types.ts";
 import type { SameFaceBounds } from "../recognition/continuity.ts";
-import type { FaceSet } from "../recognition/face-set.ts";
 import type { MatchResult } from "../recognition/matcher.ts";
 import type { SetMatcher } from "../recognition/visit-evidence.ts";
 import type { Track, TrackerUpdate } from "../tracking/index.ts";
@@ -33,9 +32,8 @@ export interface TrackDeciderOptions {
 export interface DecisionBasis {
   /** Faces behind the decision. */
   faces: number;
-  /** The visit's largest face so far and where it was. */
+  /** The visit's best face so far (see faceQuality) and where it was. */
   best: BestFace | null;
-  set: FaceSet;
 }
 
 /** A decision or a departure, in frame pixels, with the track it belongs to. */
@@ -235,7 +233,7 @@ export class TrackDecider {
     return {
       event: this.#event(type, visit, timestamp, box),
       track,
-      basis: { faces: visit.faces, best: visit.best, set: visit.evidence.set },
+      basis: { faces: visit.faces, best: visit.best },
     };
   }
 

@@ -60,7 +60,7 @@ export interface PageOptions {
 }
 
 /** Reads the built page, or null when it was never built (a checkout without `npm run build`). */
-export function loadPage(dir: string): BuiltPage | null {
+function loadPage(dir: string): BuiltPage | null {
   const indexPath = join(dir, "index.html");
   if (!existsSync(indexPath)) return null;
   const assets = new Map<string, Asset>();

@@ -83,10 +83,9 @@ export const api = {
   renamePerson: (name: string, to: string) =>
     request<unknown>("POST", `api/people/${seg(name)}/rename`, { to }),
 
-  captures: (query: { unknown?: boolean; name?: string; limit?: number } = {}) => {
+  captures: (query: { unknown?: boolean; limit?: number } = {}) => {
     const params = new URLSearchParams();
     if (query.unknown) params.set("unknown", "1");
-    if (query.name !== undefined) params.set("name", query.name);
     if (query.limit !== undefined) params.set("limit", String(query.limit));
     const qs = params.toString();
     return request<Capture[]>("GET", `api/captures${qs ? `?${qs}` : ""}`);

@@ -60,7 +60,6 @@ export function App() {
 
   const actions = useMemo<PageActions>(
     () => ({
-      refresh,
       notify,
       act: async (done, action) => {
         let ok = false;

@@ -5,7 +5,7 @@ import { NameForm } from "./name-form.tsx";
 import { ago, fullTime } from "./time.ts";
 import type { Capture } from "./types.ts";
 
-export function captureLabel(capture: Capture): string {
+function captureLabel(capture: Capture): string {
   return capture.name ?? "Unknown";
 }
 

@@ -18,8 +18,6 @@ export interface PageData {
 }
 
 export interface PageActions {
-  /** Reloads everything from the server. */
-  refresh: () => Promise<void>;
   /**
    * Runs an action that changes something on the server, reports its outcome and refreshes the page.
    * Resolves true when it succeeded.

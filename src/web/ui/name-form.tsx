@@ -11,21 +11,17 @@ export function NameForm({
   label,
   submitLabel,
   onSubmit,
-  initial = "",
   exclude,
-  compact = false,
 }: {
   label: string;
   submitLabel: string;
   onSubmit: (name: string) => Promise<boolean>;
-  initial?: string;
   /** A name not offered (the one a capture already has). */
   exclude?: string | null;
-  compact?: boolean;
 }) {
   const { people } = usePageData();
   const [id] = useState(() => `name-${nextId++}`);
-  const [name, setName] = useState(initial);
+  const [name, setName] = useState("");
   const [busy, setBusy] = useState(false);
   const trimmed = name.trim();
   const isNew = trimmed !== "" && !people.some((p) => p.name === trimmed);
@@ -36,14 +32,12 @@ export function NameForm({
     setBusy(true);
     const ok = await onSubmit(trimmed);
     setBusy(false);
-    if (ok) setName(initial);
+    if (ok) setName("");
   };
 
   return (
-    <form class={compact ? "name-form compact" : "name-form"} onSubmit={submit}>
-      <label for={id} class={compact ? "visually-hidden" : undefined}>
-        {label}
-      </label>
+    <form onSubmit={submit}>
+      <label for={id}>{label}</label>
       <div class="row">
         <input
           id={id}

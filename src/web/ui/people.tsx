@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { api, pageRelative, urls } from "./api.ts";
+import { api, pageRelative } from "./api.ts";
 import { type PageActions, useActions, usePageData } from "./context.ts";
 import { useFocusOnMount } from "./focus.ts";
 import { preparePhoto } from "./photos.ts";
@@ -116,16 +116,9 @@ function NewPerson() {
   );
 }
 
-/** The face of the person's newest capture: the server names it, else the page's recent list has one. */
-function useThumbnail(person: Person): string | null {
-  const { captures } = usePageData();
-  if (person.thumbnail) return pageRelative(person.thumbnail);
-  const recent = captures.find((c) => c.name === person.name);
-  return recent ? urls.captureImage(recent.id) : null;
-}
-
 function PersonCard({ person, now }: { person: Person; now: number }) {
-  const thumbnail = useThumbnail(person);
+  // the face of the person's newest capture, named by the server
+  const thumbnail = person.thumbnail ? pageRelative(person.thumbnail) : null;
   const [mode, setMode] = useState<"view" | "rename" | "remove">("view");
   const slug = `person-${encodeURIComponent(person.name).replace(/[^A-Za-z0-9_-]/g, "_")}`;
   const back = () => setMode("view");

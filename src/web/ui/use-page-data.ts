@@ -39,12 +39,25 @@ export function usePageData(active: boolean, onError: (message: string) => void)
   const [data, setData] = useState<PageData>(EMPTY);
   const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
   const loading = useRef<Promise<void> | null>(null);
+  const queued = useRef<Promise<void> | null>(null);
   const onErrorRef = useRef(onError);
   onErrorRef.current = onError;
 
-  const refresh = useCallback(async () => {
-    // one load at a time; a refresh asked for during a load waits for it and loads again
-    while (loading.current) await loading.current;
+  const refresh = useCallback(async function refreshNow(): Promise<void> {
+    // A load that starts from now on sees every change made so far: the refresh an event scheduled is not needed.
+    if (pending.current) {
+      clearTimeout(pending.current);
+      pending.current = null;
+    }
+    // One load at a time. Asked for during a load: one more load after it, shared by everyone who asks meanwhile.
+    if (queued.current) return queued.current;
+    if (loading.current) {
+      queued.current = loading.current.then(() => {
+        queued.current = null;
+        return refreshNow();
+      });
+      return queued.current;
+    }
     const load = (async () => {
       try {
         const [people, captures, unknown, cameras] = await Promise.all([
