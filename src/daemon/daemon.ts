@@ -385,10 +385,7 @@ export class Daemon {
           logger: log,
           onFrame: (cam, at) => this.#health.recordFrame(cam, at),
           maxAttemptsPerTrack: s.recognition.max_attempts_per_track,
-          maxAttemptsPerVisit: Math.max(
-            s.recognition.max_attempts_per_visit,
-            s.recognition.max_attempts_per_track,
-          ),
+          maxAttemptsPerVisit: s.recognition.max_attempts_per_visit,
           minAgreeingFrames: s.recognition.min_agreeing_frames,
           minFacePx: s.recognition.min_face_px,
           detectEveryN: camera.detect_every_n,

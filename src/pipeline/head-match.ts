@@ -21,10 +21,9 @@ export class HeadMatch implements MatchSource {
 
   /** The set's aggregate as one face: the gallery names it, the head judges its mean whole face. */
   matchSet(set: FaceSet): MatchResult {
+    const m = this.matcher.matchSet(set);
     const full = set.aggregate("full");
-    return full
-      ? this.#confirm(this.matcher.matchSet(set), full)
-      : { ...this.matcher.matchSet(set), name: null };
+    return full ? this.#confirm(m, full) : { ...m, name: null };
   }
 
   #confirm(m: MatchResult, embedding: Float32Array): MatchResult {

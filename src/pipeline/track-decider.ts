@@ -20,7 +20,7 @@ export interface TrackDeciderOptions {
   camera: string;
   /** Faces after which a visit nobody could be named from yet is announced `unknown` (it keeps looking). */
   maxAttemptsPerTrack: number;
-  /** Faces a visit may be embedded for in all; after that only a look now and then tells who is still there. */
+  /** Faces a visit may be embedded for in all (never fewer than maxAttemptsPerTrack); then only a look now and then. */
   maxAttemptsPerVisit: number;
   /** Faces a visit needs before a name is announced. */
   minAgreeingFrames: number;
@@ -81,7 +81,12 @@ export class TrackDecider {
   /** Keyed by the tracker's current id of the visit's track. */
   readonly #visits = new Map<string, Visit>();
 
-  constructor(private readonly options: TrackDeciderOptions) {}
+  readonly #maxAttemptsPerVisit: number;
+
+  constructor(private readonly options: TrackDeciderOptions) {
+    // a visit's budget never ends before its first decision is due
+    this.#maxAttemptsPerVisit = Math.max(options.maxAttemptsPerVisit, options.maxAttemptsPerTrack);
+  }
 
   /**
    * How many faces the track's visit (or its newcomer) has used, 0 before the first, or null when no face of it is
@@ -94,8 +99,7 @@ export class TrackDecider {
     // a possible newcomer wants its next face at once: it settles whether the person changed
     if (visit.newcomer) return visit.newcomer.faces;
     const since = timestamp - visit.lastEmbeddedAt;
-    if (visit.announced === "identified" || visit.faces >= this.options.maxAttemptsPerVisit)
-      return since >= CHECK_EVERY_MS ? visit.faces : null;
+    if (this.#settledVisit(visit)) return since >= CHECK_EVERY_MS ? visit.faces : null;
     if (visit.announced === "unknown") return since >= KEEP_LOOKING_EVERY_MS ? visit.faces : null;
     return visit.faces;
   }
@@ -103,8 +107,12 @@ export class TrackDecider {
   /** Whether the track's visit is named (or out of budget) and needs its faces only for a look now and then. */
   settled(track: Track): boolean {
     const visit = this.#visits.get(track.id);
-    if (!visit || visit.newcomer) return false;
-    return visit.announced === "identified" || visit.faces >= this.options.maxAttemptsPerVisit;
+    return visit !== undefined && visit.newcomer === null && this.#settledVisit(visit);
+  }
+
+  /** Named, or at the end of its budget: its faces are wanted only for a look now and then. */
+  #settledVisit(visit: Visit): boolean {
+    return visit.announced === "identified" || visit.faces >= this.#maxAttemptsPerVisit;
   }
 
   /**

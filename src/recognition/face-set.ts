@@ -26,6 +26,7 @@ export class FaceSet {
   #probs: Float64Array | null = null;
   #probCount = 0;
   #faces = 0;
+  readonly #aggregates = new Map<TemplateSpace, Float32Array | null>();
 
   /** Faces added. */
   get size(): number {
@@ -40,6 +41,7 @@ export class FaceSet {
   add(face: SetFace): void {
     const w = Number.isFinite(face.weight) && face.weight > 0 ? face.weight : 0;
     this.#faces++;
+    this.#aggregates.clear();
     if (w === 0) return;
     if (face.embedding.length > 0) {
       this.#accumulate("anyFull", face.embedding, w);
@@ -55,8 +57,19 @@ export class FaceSet {
     }
   }
 
-  /** The L2-normalised weighted mean of a space's vectors, or null when no face gave one. */
+  /**
+   * The L2-normalised weighted mean of a space's vectors, or null when no face gave one. Kept until the next face
+   * (the matcher and a head both ask for it on the same face); callers must not change it.
+   */
   aggregate(space: TemplateSpace): Float32Array | null {
+    const kept = this.#aggregates.get(space);
+    if (kept !== undefined) return kept;
+    const mean = this.#mean(space);
+    this.#aggregates.set(space, mean);
+    return mean;
+  }
+
+  #mean(space: TemplateSpace): Float32Array | null {
     const from: Space = space === "full" && this.#counts.full === 0 ? "anyFull" : space;
     const sum = this.#sums[from];
     if (!sum || this.#counts[from] === 0) return null;
