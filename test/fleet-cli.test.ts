@@ -134,6 +134,9 @@ describe("facegate fleet publish (real mosquitto)", () => {
   test("bad command lines exit 2", async () => {
     assert.equal((await publish(["--vectors", "f16"])).code, 2);
     assert.equal((await publish(["--topic", "facegate/#"])).code, 2);
+    // the same topic rule as the settings file's fleet.topic
+    assert.equal((await publish(["--topic", "facegate/fleet gallery"])).code, 2);
+    assert.equal((await publish(["--topic", "/facegate/fleet"])).code, 2);
     assert.equal((await publish([], "http://nope")).code, 2);
   });
 });

@@ -3,11 +3,10 @@ import { connectAsync, type IClientOptions, type MqttClient } from "mqtt";
 import { type ConnectionSettings, clientOptionsFrom, readRetained } from "../mqtt/connection.ts";
 import type { Gallery, VectorEncoding } from "../recognition/gallery.ts";
 import { readGalleryFile, serializeGallery } from "../recognition/gallery-file.ts";
+import { DEFAULT_FLEET_TOPIC } from "../settings/mqtt-rules.ts";
 import { type Envelope, MAX_ENVELOPE_BYTES, openEnvelope, sealEnvelope } from "./envelope.ts";
 import { keyFingerprint, readPrivateKey } from "./keys.ts";
 import { nextVersion, readPublisherState, stateFileFor, writePublisherState } from "./version.ts";
-
-export const DEFAULT_FLEET_TOPIC = "facegate/fleet/gallery";
 
 export class FleetPublishError extends Error {
   constructor(message: string) {

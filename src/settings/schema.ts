@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BROKER_URL, DEFAULT_FLEET_TOPIC, exactTopicProblem } from "./mqtt-rules.ts";
 
 /**
  * The settings schema. YAML keys are snake_case and the parsed `Settings` keeps them as they are,
@@ -113,7 +114,7 @@ const tlsSchema = section({
 const mqttSchema = section({
   url: z
     .string({ error: expecting("a broker URL such as mqtt://127.0.0.1:1883 or mqtts://broker:8883") })
-    .regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, {
+    .regex(BROKER_URL, {
       error: "expected a broker URL such as mqtt://127.0.0.1:1883 or mqtts://broker:8883",
     })
     .optional(),
@@ -151,12 +152,10 @@ const mqttSchema = section({
 
 /** An MQTT topic to subscribe to exactly: no wildcards, no empty levels at the ends. */
 const exactTopic = (what: string) =>
-  z
-    .string({ error: expecting(what) })
-    .regex(/^[^#+\s]+$/, { error: `expected ${what} without spaces, '#' or '+'` })
-    .refine((v) => !v.startsWith("/") && !v.endsWith("/"), {
-      error: `expected ${what} that neither starts nor ends with '/'`,
-    });
+  z.string({ error: expecting(what) }).superRefine((v, ctx) => {
+    const problem = exactTopicProblem(v);
+    if (problem) ctx.addIssue({ code: "custom", message: `expected ${what} ${problem}` });
+  });
 
 /**
  * A door of a fleet: its gallery comes from signed envelopes on `topic` (facegate fleet publish) and local
@@ -164,7 +163,7 @@ const exactTopic = (what: string) =>
  */
 const fleetSchema = section({
   public_key: text("a path to the fleet's public key (fleet.pub from facegate fleet keygen)"),
-  topic: exactTopic("the fleet gallery topic, e.g. facegate/fleet/gallery").default("facegate/fleet/gallery"),
+  topic: exactTopic("the fleet gallery topic, e.g. facegate/fleet/gallery").default(DEFAULT_FLEET_TOPIC),
 });
 
 const SOURCE = "a /dev/video device, rtsp:// or http:// URL, video file or image folder";

@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { detachFromFleet } from "../../fleet/applier.ts";
 import { generateFleetKeys } from "../../fleet/keys.ts";
-import { DEFAULT_FLEET_TOPIC, publishGallery } from "../../fleet/publish.ts";
+import { publishGallery } from "../../fleet/publish.ts";
 import type { ConnectionSettings } from "../../mqtt/connection.ts";
 import { redactUrl } from "../../mqtt/publisher.ts";
 import { PASSWORD_ENV } from "../../settings/load.ts";
+import { BROKER_URL, DEFAULT_FLEET_TOPIC, exactTopicProblem } from "../../settings/mqtt-rules.ts";
 import { parseCommandArgs, requireOption, UsageError } from "../args.ts";
 
 export const fleetUsage = `facegate fleet keygen <dir> [--force]
@@ -59,7 +60,7 @@ async function publish(argv: string[]): Promise<number> {
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const url = requireOption(values["mqtt-url"], "--mqtt-url");
-  if (!/^(mqtts?|wss?|tcp|ssl):\/\/\S+$/.test(url))
+  if (!BROKER_URL.test(url))
     throw new UsageError(
       "--mqtt-url: expected a broker URL such as mqtt://broker:1883 or mqtts://broker:8883",
     );
@@ -67,8 +68,8 @@ async function publish(argv: string[]): Promise<number> {
   if (vectors !== "auto" && vectors !== "f32" && vectors !== "i8")
     throw new UsageError("--vectors: expected auto, f32 or i8");
   const topic = values.topic ?? DEFAULT_FLEET_TOPIC;
-  if (/[#+]/.test(topic) || topic.startsWith("/") || topic.endsWith("/"))
-    throw new UsageError("--topic: expected a plain topic without '#', '+' or a leading/trailing '/'");
+  const topicProblem = exactTopicProblem(topic);
+  if (topicProblem) throw new UsageError(`--topic: expected a plain topic ${topicProblem}`);
   if ((values["tls-cert"] === undefined) !== (values["tls-key"] === undefined))
     throw new UsageError("--tls-cert and --tls-key go together");
 
