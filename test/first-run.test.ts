@@ -77,10 +77,14 @@ describe("npm start on a terminal", {
         cameras: { front_door: { source: join(ROOT, "demo", "door.mp4"), loop: true, fps: 10 } },
       }),
     );
-    const command = `'${process.execPath}' '${join(ROOT, "bin", "facegate.js")}' run --config '${config}'`;
+    // `npm start` itself, as a person types it (a later --config wins over the script's). Ctrl-C reaches npm, the
+    // shell npm runs the script with, and the daemon: the script must `exec` the daemon, or dash dies of the
+    // SIGINT at once (exit 130) and the prompt comes back while the daemon is still stopping.
+    // `exec` here too, for the same reason: script(1) runs the command with $SHELL, /bin/sh when unset.
+    const command = `exec npm start -- --config '${config}'`;
     const child = spawn("script", ["-qefc", command, "/dev/null"], {
       cwd: ROOT,
-      env: { ...cleanEnv(), FACEGATE_FROM_SOURCE: "1", TERM: "xterm" },
+      env: { ...cleanEnv(), FACEGATE_FROM_SOURCE: "1", TERM: "xterm", SHELL: "/bin/sh" },
       stdio: ["pipe", "pipe", "pipe"],
     });
     const out = collect(child);
