@@ -292,6 +292,37 @@ describe("web API", { skip: HAVE_SHARED ? false : NO_SHARED }, () => {
     }
   });
 
+  test("a stranger's group named in one request: one gallery write and one reload; an unknown id changes nothing", async () => {
+    const captures: Capture[] = [];
+    for (const n of [1, 2, 3, 4]) captures.push(await rig.visit(lfw("Tom_Ridge", n)));
+    const ids = captures.map((c) => c.id);
+    const before = readFileSync(rig.galleryPath);
+    const reloads = rig.reloads();
+    const refused = await call("POST", "/api/captures/assign", { ids: [...ids, "0000-gone"], name: "Tom" });
+    assert.equal(refused.status, 404, refused.res.body);
+    assert.deepEqual(readFileSync(rig.galleryPath), before, "nothing written");
+    assert.equal(rig.reloads(), reloads);
+    assert.ok(rig.store.list().every((c) => !ids.includes(c.id) || c.name === null));
+
+    for (const bad of [{ ids: [], name: "Tom" }, { ids: ["../x"], name: "Tom" }, { ids, name: "../Tom" }, { ids }])
+      assert.equal((await call("POST", "/api/captures/assign", bad)).status, 400, JSON.stringify(bad));
+
+    const assigned = await call("POST", "/api/captures/assign", { ids: [...ids, ids[0]], name: "Tom" });
+    assert.equal(assigned.status, 200, assigned.res.body);
+    assert.equal(rig.reloads(), reloads + 1, "one reload for the group");
+    assert.deepEqual(
+      (assigned.json.captures as Json[]).map((c) => [c.id, c.name, c.assigned]),
+      ids.map((id) => [id, "Tom", true]),
+    );
+    assert.equal((assigned.json.person as Json).templates, 4);
+    const sources = readGalleryFile(rig.galleryPath)
+      ?.people.get("Tom")
+      ?.templates.filter((t) => t.space === "full")
+      .map((t) => t.source);
+    assert.deepEqual(sources?.sort(), ids.map((id) => `capture:${id}`).sort());
+    assert.equal((await rig.whoIs(lfw("Tom_Ridge", 6)))?.name, "Tom");
+  });
+
   test("cameras: state, latest frame with boxes (503 before one), MJPEG needs a camera; reload", async () => {
     const cameras = (await call("GET", "/api/cameras")).json as unknown as Json[];
     assert.deepEqual(

@@ -44,6 +44,8 @@ export interface WebRig {
   visit(photo: string, name?: string | null, trackId?: string): Promise<Capture>;
   /** What the reloaded matcher says about a photo's largest face (null: nobody enrolled). */
   whoIs(photo: string): Promise<MatchResult | null>;
+  /** Reloads the web room asked the daemon for so far. */
+  reloads(): number;
   stop(): Promise<void>;
 }
 
@@ -98,7 +100,11 @@ export async function startRig(options: RigOptions = {}): Promise<WebRig> {
     logger: log,
   });
   recorder.start();
-  const reload = async () => (await state.load({ thresholds: {} })).ok;
+  let reloads = 0;
+  const reload = async () => {
+    reloads++;
+    return (await state.load({ thresholds: {} })).ok;
+  };
   const web = new WebOutput({
     bus,
     web: settings.web,
@@ -122,6 +128,7 @@ export async function startRig(options: RigOptions = {}): Promise<WebRig> {
   let track = 0;
 
   return {
+    reloads: () => reloads,
     dir,
     galleryPath: settings.gallery,
     bus,

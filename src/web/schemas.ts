@@ -42,4 +42,20 @@ export function nameBody(field: string) {
   } as const;
 }
 
+/** Captures named at once: as many as the capture list shows at most. */
+export const assignManyBody = {
+  type: "object",
+  required: ["ids", "name"],
+  properties: {
+    ids: {
+      type: "array",
+      minItems: 1,
+      maxItems: 1000,
+      items: { type: "string", pattern: CAPTURE_ID_PATTERN.source },
+    },
+    name: personName,
+  },
+  additionalProperties: false,
+} as const;
+
 export const noQuery = { type: "object", properties: {}, additionalProperties: false } as const;

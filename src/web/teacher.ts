@@ -90,6 +90,16 @@ export function summarise(person: Person): PersonSummary {
   };
 }
 
+/** A capture belongs to one person: assigning it again moves it (a person left with no template goes). */
+function takeFromOthers(gallery: Gallery, name: string, source: string): void {
+  for (const other of [...gallery.people.values()]) {
+    if (other.name === name || !other.templates.some((t) => t.source === source)) continue;
+    const templates = other.templates.filter((t) => t.source !== source);
+    if (templates.length === 0) gallery.remove(other.name);
+    else gallery.put({ ...other, templates });
+  }
+}
+
 /**
  * Every change the page makes to what facegate knows: people (photos, rename, delete) and captures (assign,
  * reject, delete). Gallery changes go through updateGalleryFile (the lock and atomic write the CLI uses too), then
@@ -156,27 +166,41 @@ export class Teacher {
     return summarise(person);
   }
 
-  async assign(id: string, name: string): Promise<{ capture: Capture; person: PersonSummary }> {
+  /**
+   * Captures are `name`: in one gallery write and one reload, however many (a stranger's group of visits at once).
+   * Every id is checked before anything changes, so an unknown one changes nothing.
+   */
+  async assign(
+    ids: readonly string[],
+    name: string,
+  ): Promise<{ captures: Capture[]; person: PersonSummary }> {
     this.#requireGallery();
-    const capture = this.#capture(id);
+    const unique = [...new Set(ids)];
+    const captures = unique.map((id) => this.#capture(id));
     const person = await this.#change((g) => {
-      // A capture belongs to one person: assigning it again moves it.
-      const source = captureSource(id);
-      for (const other of [...g.people.values()]) {
-        if (other.name === name || !other.templates.some((t) => t.source === source)) continue;
-        const templates = other.templates.filter((t) => t.source !== source);
-        if (templates.length === 0) g.remove(other.name);
-        else g.put({ ...other, templates });
+      let assigned: Person | undefined;
+      for (const capture of captures) {
+        takeFromOthers(g, name, captureSource(capture.id));
+        assigned = assignCapture(g, name, capture);
       }
-      return assignCapture(g, name, capture);
+      if (!assigned) throw new HttpError(400, "no capture to assign");
+      return assigned;
     });
-    const updated = await this.#updateCapture(id, (c) => {
-      c.name = name;
-      c.assigned = true;
-      c.rejected = c.rejected.filter((n) => n !== name);
-    });
-    await this.#reload("capture assigned");
-    return { capture: updated, person: summarise(person) };
+    try {
+      const updated: Capture[] = [];
+      for (const id of unique)
+        updated.push(
+          await this.#updateCapture(id, (c) => {
+            c.name = name;
+            c.assigned = true;
+            c.rejected = c.rejected.filter((n) => n !== name);
+          }),
+        );
+      return { captures: updated, person: summarise(person) };
+    } finally {
+      // The gallery changed even when a record vanished meanwhile: the cameras use it from the next frame.
+      await this.#reload(unique.length === 1 ? "capture assigned" : `${unique.length} captures assigned`);
+    }
   }
 
   async reject(id: string): Promise<{ capture: Capture; person: PersonSummary }> {

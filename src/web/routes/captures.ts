@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { Capture } from "../../recognition/capture-store.ts";
 import { urlOf, type WebContext } from "../context.ts";
 import { HttpError } from "../http-error.ts";
-import { captureIdParams, nameBody, noQuery, personName } from "../schemas.ts";
+import { assignManyBody, captureIdParams, nameBody, noQuery, personName } from "../schemas.ts";
 import { acceptBodies } from "../server.ts";
 import { checkedName } from "../teacher.ts";
 
@@ -40,7 +40,7 @@ const listQuery = {
   additionalProperties: false,
 } as const;
 
-/** Captures: list (unknown ones grouped by stranger), image, assign, reject, delete. */
+/** Captures: list (unknown ones grouped by stranger), image, assign (one or many), reject, delete. */
 export function registerCaptureRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get<{ Querystring: { unknown?: string; name?: string; camera?: string; limit: number } }>(
     "/api/captures",
@@ -80,8 +80,24 @@ export function registerCaptureRoutes(app: FastifyInstance, ctx: WebContext): vo
       preValidation: acceptBodies("json"),
     },
     async (request) => {
-      const { capture, person } = await ctx.teacher.assign(request.params.id, checkedName(request.body.name));
-      return { capture: captureJson(ctx, capture), person };
+      const { captures, person } = await ctx.teacher.assign(
+        [request.params.id],
+        checkedName(request.body.name),
+      );
+      return { capture: captureJson(ctx, captures[0]), person };
+    },
+  );
+
+  // A stranger's group of visits named at once: one gallery write and one reload instead of one per capture.
+  app.post<{ Body: { ids: string[]; name: string } }>(
+    "/api/captures/assign",
+    {
+      schema: { querystring: noQuery, body: assignManyBody },
+      preValidation: acceptBodies("json"),
+    },
+    async (request) => {
+      const { captures, person } = await ctx.teacher.assign(request.body.ids, checkedName(request.body.name));
+      return { captures: captures.map((c) => captureJson(ctx, c)), person };
     },
   );
 

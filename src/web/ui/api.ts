@@ -91,6 +91,7 @@ export const api = {
     return request<Capture[]>("GET", `api/captures${qs ? `?${qs}` : ""}`);
   },
   assign: (id: string, name: string) => request<unknown>("POST", `api/captures/${seg(id)}/assign`, { name }),
+  assignAll: (ids: string[], name: string) => request<unknown>("POST", "api/captures/assign", { ids, name }),
   reject: (id: string) => request<unknown>("POST", `api/captures/${seg(id)}/reject`),
   removeCapture: (id: string) => request<unknown>("DELETE", `api/captures/${seg(id)}`),
 

@@ -29,8 +29,10 @@ export function WhoQueue({ now }: { now: number }) {
   );
 }
 
+const ids = (group: CaptureGroup) => group.captures.map((c) => c.id);
+
 async function eachCapture(group: CaptureGroup, action: (id: string) => Promise<unknown>): Promise<number> {
-  // one after another: every assign is a gallery write the server serialises anyway
+  // one after another: deleting is cheap, and a failure stops at the capture it names
   for (const capture of group.captures) await action(capture.id);
   return group.captures.length;
 }
@@ -45,7 +47,7 @@ function GroupCard({ group, now }: { group: CaptureGroup; now: number }) {
   const assign = (name: string) =>
     act(
       (n) => `Assigned ${plural(n as number)} to ${name}.`,
-      () => eachCapture(group, (id) => api.assign(id, name)),
+      () => api.assignAll(ids(group), name).then(() => group.captures.length),
     );
   const remove = () =>
     act(
