@@ -89,10 +89,15 @@ export function alignByEyes(image: RgbImage, eyeLeft: Point, eyeRight: Point, si
   return warpSimilarity(image, invertSimilarity(estimateSimilarity([eyeLeft, eyeRight], dst)), size, size);
 }
 
-/** Samples `out(x, y) = image(inv(x, y))` bilinearly. */
+/**
+ * Samples `out(x, y) = image(inv(x, y))` bilinearly. Runs for every face of every frame (two or three crops per
+ * face), so pixels whose four neighbours lie inside the image take a path without bounds checks; both paths do
+ * the same arithmetic in the same order, so the result does not depend on which one a pixel took.
+ */
 export function warpSimilarity(image: RgbImage, inv: Similarity, width: number, height: number): RgbImage {
   const out = new Uint8Array(width * height * 3);
   const { data, width: W, height: H } = image;
+  const row = W * 3;
   let o = 0;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++, o += 3) {
@@ -103,6 +108,18 @@ export function warpSimilarity(image: RgbImage, inv: Similarity, width: number, 
       if (x0 < -1 || y0 < -1 || x0 >= W || y0 >= H) continue;
       const fx = sx - x0;
       const fy = sy - y0;
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < W && y0 + 1 < H) {
+        const i00 = y0 * row + x0 * 3;
+        const i01 = i00 + row;
+        for (let c = 0; c < 3; c++) {
+          const p00 = data[i00 + c];
+          const p01 = data[i01 + c];
+          const top = p00 + (data[i00 + 3 + c] - p00) * fx;
+          const bottom = p01 + (data[i01 + 3 + c] - p01) * fx;
+          out[o + c] = Math.round(top + (bottom - top) * fy);
+        }
+        continue;
+      }
       for (let c = 0; c < 3; c++) {
         const p00 = x0 >= 0 && y0 >= 0 ? data[(y0 * W + x0) * 3 + c] : 0;
         const p10 = x0 + 1 < W && y0 >= 0 ? data[(y0 * W + x0 + 1) * 3 + c] : 0;

@@ -115,7 +115,7 @@ export class BlazeFaceDetector implements FaceDetector {
   /** Runs the network on a letterboxed copy of the image and returns the raw outputs. */
   async infer(image: RgbImage): Promise<RawBlazeFaceOutput> {
     const lb = letterboxParams(image.width, image.height, INPUT);
-    const resized = await resizeRgb(image, lb.width, lb.height);
+    const resized = await resizeRgb(image, lb.width, lb.height, "linear");
     // Per call, never shared: onnxruntime-node reads the input a tick later, after concurrent calls could refill it.
     const input = new Float32Array(INPUT * INPUT * 3).fill(-1); // padding is black: (0/255)·2−1
     for (let y = 0; y < lb.height; y++) {
