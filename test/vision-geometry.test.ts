@@ -16,7 +16,7 @@ import { decodeImage } from "../src/vision/decode.ts";
 import { blazeFaceAnchors, decodeBlazeFace, withMouthCorners } from "../src/vision/detectors/blazeface.ts";
 import { iou, weightedNms } from "../src/vision/detectors/nms.ts";
 import { occludeLowerFace, sharpness } from "../src/vision/quality.ts";
-import { letterboxParams, resizeRgb, shrinkRgb } from "../src/vision/resize.ts";
+import { bilinearRgb, letterboxParams, resizeRgb } from "../src/vision/resize.ts";
 import type { FivePoints, Point, RgbImage } from "../src/vision/types.ts";
 
 // A public-domain portrait shipped with the demo (demo/SOURCES.md).
@@ -106,13 +106,13 @@ test("warpSimilarity: every pixel is the bilinear sample of its source point, bl
   assert.ok(inside > 100 && outside > 100, `${inside} inside, ${outside} outside`);
 });
 
-test("shrinkRgb: 2× is the rounded mean of 2×2 blocks; a flat picture stays flat at any size", () => {
+test("bilinearRgb: 2× smaller is the rounded mean of 2×2 blocks; a flat picture stays flat at any size", () => {
   let seed = 11;
   const data = Uint8Array.from({ length: 8 * 6 * 3 }, () => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return seed >> 23;
   });
-  const half = shrinkRgb({ data, width: 8, height: 6 }, 4, 3);
+  const half = bilinearRgb({ data, width: 8, height: 6 }, 4, 3);
   assert.equal(half.data.length, 4 * 3 * 3);
   for (let y = 0; y < 3; y++)
     for (let x = 0; x < 4; x++)
@@ -127,7 +127,7 @@ test("shrinkRgb: 2× is the rounded mean of 2×2 blocks; a flat picture stays fl
     [13, 7],
     [96, 60],
   ] as const) {
-    const out = shrinkRgb(flat, w, h);
+    const out = bilinearRgb(flat, w, h);
     assert.equal(out.data.length, w * h * 3);
     assert.ok(out.data.every((v) => v === 77));
   }

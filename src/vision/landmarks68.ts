@@ -1,6 +1,6 @@
 import { checkImage, DetectorOutputError } from "./detectors/common.ts";
 import { createSession, ort, type SessionOptions } from "./onnx-session.ts";
-import { resizeRgb } from "./resize.ts";
+import { bilinearRgb } from "./resize.ts";
 import type { Box, FivePoints, Point, RgbImage } from "./types.ts";
 
 const SIDE = 64;
@@ -87,8 +87,7 @@ export class Landmarks68 {
   async predict(image: RgbImage, box: Box): Promise<Float32Array> {
     checkImage(image);
     const rect = landmarkCrop(image, box);
-    const rgb = (await resizeRgb({ data: cropRgb(image, rect), width: rect.w, height: rect.h }, SIDE, SIDE))
-      .data;
+    const rgb = bilinearRgb({ data: cropRgb(image, rect), width: rect.w, height: rect.h }, SIDE, SIDE).data;
     const grey = new Float32Array(SIDE * SIDE);
     for (let i = 0, p = 0; i < grey.length; i++, p += 3) {
       // ITU-R 601 luma, as OpenCV's BGR2GRAY; rounded to 8 bits like the reference before its /256.

@@ -22,7 +22,8 @@ export function letterboxParams(width: number, height: number, size: number): Le
  * while the picture is at least twice too large in a direction (so nothing aliases: 1920 px photos reach BlazeFace
  * smooth, not speckled), then bilinear sampling with pixel centres aligned, as OpenCV's INTER_LINEAR — the resizing
  * these models' reference code uses (MediaPipe, Ultra-Light, the faceplugin SDK). Enlarging (small photos, the
- * second look's tiles, the landmark crop of a face under 64 px) stays with libvips (sharp, loaded on first use).
+ * second look's tiles) stays with libvips (sharp, loaded on first use): the detectors' scores on small photos,
+ * which their thresholds were chosen on, stay as they were.
  *
  * Why not sharp for everything, as before: each sharp call is a trip to libuv's thread pool and back (~0.5–1 ms
  * of fixed cost, more on a busy machine, where every wake-up waits for a core) and leaves libvips' buffers in the
@@ -40,11 +41,15 @@ export async function resizeRgb(
   if (W === width && H === height) return image;
   return width > W || height > H
     ? enlarge(image, width, height, enlargeWith)
-    : shrinkRgb(image, width, height);
+    : bilinearRgb(image, width, height);
 }
 
-/** The shrinking half of resizeRgb, synchronous (`width` ≤ the image's width, `height` ≤ its height). */
-export function shrinkRgb(image: RgbImage, width: number, height: number): RgbImage {
+/**
+ * Block means while at least 2× too large, then bilinear, in either direction (resizeRgb's shrinking half).
+ * Synchronous. The 68-point model's crop uses it to enlarge too: its reference code (the faceplugin SDK) resizes
+ * that crop bilinearly, and the daemon then never needs libvips for a camera frame.
+ */
+export function bilinearRgb(image: RgbImage, width: number, height: number): RgbImage {
   const { width: W, height: H } = image;
   if (W === width && H === height) return image;
   const kx = W >= 2 * width ? Math.floor(W / width) : 1;
