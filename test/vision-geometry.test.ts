@@ -16,7 +16,7 @@ import { decodeImage } from "../src/vision/decode.ts";
 import { blazeFaceAnchors, decodeBlazeFace, withMouthCorners } from "../src/vision/detectors/blazeface.ts";
 import { iou, weightedNms } from "../src/vision/detectors/nms.ts";
 import { occludeLowerFace, sharpness } from "../src/vision/quality.ts";
-import { bilinearRgb, letterboxParams, resizeRgb } from "../src/vision/resize.ts";
+import { bilinearRgb, letterboxParams, resizeRgb, shareShrinks } from "../src/vision/resize.ts";
 import type { FivePoints, Point, RgbImage } from "../src/vision/types.ts";
 
 // A public-domain portrait shipped with the demo (demo/SOURCES.md).
@@ -157,6 +157,22 @@ test("resizeRgb shrinks a real photo to nearly what libvips gives (a blurrier fi
     .raw()
     .toBuffer();
   assert.deepEqual(Buffer.from(big.data), vips);
+});
+
+test("shareShrinks: a frame's block means are made once for every input made from its view, with the same pixels", () => {
+  let seed = 5;
+  const data = Uint8Array.from({ length: 64 * 48 * 3 }, () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed >> 23;
+  });
+  const frame = { data, width: 64, height: 48 };
+  const view = shareShrinks(frame);
+  const half = bilinearRgb(view, 32, 24);
+  assert.equal(bilinearRgb(view, 32, 24), half, "the second input from the view reuses the 2×2 means");
+  assert.deepEqual(half.data, bilinearRgb(frame, 32, 24).data);
+  assert.deepEqual(bilinearRgb(view, 25, 19).data, bilinearRgb(frame, 25, 19).data);
+  assert.notEqual(bilinearRgb(frame, 32, 24), bilinearRgb(frame, 32, 24), "nothing kept for a plain frame");
+  assert.notEqual(bilinearRgb(shareShrinks(frame), 32, 24), half, "nor across views");
 });
 
 test("letterbox keeps the aspect and centres the image", () => {

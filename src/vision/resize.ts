@@ -54,12 +54,39 @@ export function bilinearRgb(image: RgbImage, width: number, height: number): Rgb
   if (W === width && H === height) return image;
   const kx = W >= 2 * width ? Math.floor(W / width) : 1;
   const ky = H >= 2 * height ? Math.floor(H / height) : 1;
-  const src = kx > 1 || ky > 1 ? blockMeans(image, kx, ky) : image;
+  const src = kx > 1 || ky > 1 ? keptBlockMeans(image, kx, ky) : image;
   if (src.width === width && src.height === height) return src;
   // Source coordinate of each output column/row in the (block-averaged) picture, and its bilinear weight.
   const cols = samplePositions(width, W / width / kx, src.width);
   const rows = samplePositions(height, H / height / ky, src.height, src.width * 3);
   return bilinear(src, width, height, cols, rows);
+}
+
+/** Block means of the frames handed out by shareShrinks, by block size, while those views live. */
+const sharedShrinks = new WeakMap<RgbImage, Map<number, RgbImage>>();
+
+/**
+ * A view of `image` whose block means are computed once, however many inputs are made from it: the cascade's two
+ * detectors both start from the frame's 2×2 means (BlazeFace 640×480 → 320×240 → 256×192, RFB-320 → 320×240),
+ * ~0.6 ms a frame each. The view is a new object per call and its means go with it, so a buffer refilled later
+ * (a frame pool) is never taken for the one measured here. The caller must not change the pixels while using it.
+ */
+export function shareShrinks(image: RgbImage): RgbImage {
+  const view: RgbImage = { data: image.data, width: image.width, height: image.height };
+  sharedShrinks.set(view, new Map());
+  return view;
+}
+
+function keptBlockMeans(image: RgbImage, kx: number, ky: number): RgbImage {
+  const kept = sharedShrinks.get(image);
+  if (!kept) return blockMeans(image, kx, ky);
+  const key = kx * 65536 + ky;
+  let means = kept.get(key);
+  if (!means) {
+    means = blockMeans(image, kx, ky);
+    kept.set(key, means);
+  }
+  return means;
 }
 
 /** libvips, with the kernel each model's input was made with before shrinking moved here. */
