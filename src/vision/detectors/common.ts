@@ -1,6 +1,7 @@
 import { iou } from "../box-overlap.ts";
 import { ImageError } from "../errors.ts";
 import { fivePoints } from "../five-points.ts";
+import type { InputBuffers } from "../input-buffers.ts";
 import { resizeRgb } from "../resize.ts";
 import type { Box, Detection, Point, RgbImage } from "../types.ts";
 
@@ -100,7 +101,11 @@ export interface LetterboxSpec {
  * Resizes the image keeping its aspect ratio so it fits `spec.width × spec.height`, pads with black and writes a
  * normalised planar float tensor (resize.ts: block means, then bilinear, so a large photo shrinks without aliasing).
  */
-export async function letterbox(image: RgbImage, spec: LetterboxSpec): Promise<Letterbox> {
+export async function letterbox(
+  image: RgbImage,
+  spec: LetterboxSpec,
+  buffers?: InputBuffers,
+): Promise<Letterbox> {
   checkImage(image);
   const { width: W, height: H } = spec;
   const s = Math.min(W / image.width, H / image.height);
@@ -110,7 +115,8 @@ export async function letterbox(image: RgbImage, spec: LetterboxSpec): Promise<L
   const padX = spec.center ? Math.floor((W - nw) / 2) : 0;
   const padY = spec.center ? Math.floor((H - nh) / 2) : 0;
   const plane = W * H;
-  const tensor = new Float32Array(3 * plane);
+  // From `buffers` (the caller gives it back once its run has finished), else a new one.
+  const tensor = buffers?.take(3 * plane) ?? new Float32Array(3 * plane);
   // Padding is a black pixel after normalisation, as with a zero-filled canvas in the reference code.
   tensor.fill((0 - spec.mean) / spec.std);
   const inv = 1 / spec.std;
