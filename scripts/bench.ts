@@ -15,6 +15,8 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { cacheKeyId } from "../src/evaluation/analysis-cache.ts";
+import { cacheKeyFor } from "../src/evaluation/analyze-images.ts";
 import { buildPerson, DEFAULT_ENROLL_POLICY, type PhotoFaces } from "../src/recognition/enroll.ts";
 import { Gallery } from "../src/recognition/gallery.ts";
 import { serializeGallery } from "../src/recognition/gallery-file.ts";
@@ -180,7 +182,8 @@ async function main(): Promise<void> {
       log(
         `accuracy, facegate (${subset.gallery.length} people, ${subset.probes.length} probes, ${unknowns}+${unknowns} unknowns) …`,
       );
-      const embedOurs = cached(`facegate-${vision.detectorId}-${vision.embedderId}`, async (file) => {
+      // Keyed like `facegate eval`'s cache: models and analysis version, so a change in either re-measures.
+      const embedOurs = cached(`facegate-${cacheKeyId(cacheKeyFor(vision))}`, async (file) => {
         const r = await vision.analyzeEncoded(readFileSync(file), { maxFaces: 4 });
         return largest(r.faces.map((f) => ({ box: f.box, v: f.embedding })));
       });

@@ -16,7 +16,7 @@ import {
  * every face changes no decision). Same options as `facegate enroll`.
  */
 export const ANALYSIS_OPTIONS = { withUpper: true, maxFaces: 4 } as const;
-const ANALYSIS_ID = `withUpper,maxFaces=4,upperRows=${UPPER_FACE_ROWS},eyesAlignedUpper,lm68,blend05,v5`;
+const ANALYSIS_ID = `withUpper,maxFaces=4,upperRows=${UPPER_FACE_ROWS},eyesAlignedUpper,lm68,blend05,blockBilinear,v6`;
 
 export function cacheKeyFor(vision: VisionClient): AnalysisCacheKey {
   return {

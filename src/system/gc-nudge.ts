@@ -22,6 +22,14 @@ function collector(): Collect | null {
   return collect;
 }
 
+/**
+ * One collection now (no-op where the runtime refuses): after a one-off burst of large temporary buffers, such as
+ * a model read and rewritten at start-up, so their memory goes back to the system before the frames come.
+ */
+export function collectGarbage(type: "minor" | "major" = "major"): void {
+  collector()?.({ type });
+}
+
 export interface GcNudgeOptions {
   /** A young-generation collection after this many bytes of short-lived buffers. Default 2 MiB. */
   minorEveryBytes?: number;

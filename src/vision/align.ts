@@ -89,20 +89,49 @@ export function alignByEyes(image: RgbImage, eyeLeft: Point, eyeRight: Point, si
   return warpSimilarity(image, invertSimilarity(estimateSimilarity([eyeLeft, eyeRight], dst)), size, size);
 }
 
-/** Samples `out(x, y) = image(inv(x, y))` bilinearly. */
+/**
+ * Samples `out(x, y) = image(inv(x, y))` bilinearly. Runs for every face of every frame (two or three crops per
+ * face), so pixels whose four neighbours lie inside the image take a path without bounds checks, unrolled over
+ * the three channels; both paths do the same arithmetic in the same order, so the result does not depend on
+ * which one a pixel took. (`v + 0.5` stored into a Uint8Array truncates: the same as Math.round for v ≥ 0.)
+ */
 export function warpSimilarity(image: RgbImage, inv: Similarity, width: number, height: number): RgbImage {
   const out = new Uint8Array(width * height * 3);
   const { data, width: W, height: H } = image;
+  const { a, b, tx, ty } = inv;
+  const row = W * 3;
   let o = 0;
   for (let y = 0; y < height; y++) {
+    const by = b * y;
+    const ay = a * y;
     for (let x = 0; x < width; x++, o += 3) {
-      const sx = inv.a * x - inv.b * y + inv.tx;
-      const sy = inv.b * x + inv.a * y + inv.ty;
+      const sx = a * x - by + tx;
+      const sy = b * x + ay + ty;
       const x0 = Math.floor(sx);
       const y0 = Math.floor(sy);
       if (x0 < -1 || y0 < -1 || x0 >= W || y0 >= H) continue;
       const fx = sx - x0;
       const fy = sy - y0;
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < W && y0 + 1 < H) {
+        const i00 = y0 * row + x0 * 3;
+        const i01 = i00 + row;
+        let p00 = data[i00];
+        let p01 = data[i01];
+        let top = p00 + (data[i00 + 3] - p00) * fx;
+        let bottom = p01 + (data[i01 + 3] - p01) * fx;
+        out[o] = top + (bottom - top) * fy + 0.5;
+        p00 = data[i00 + 1];
+        p01 = data[i01 + 1];
+        top = p00 + (data[i00 + 4] - p00) * fx;
+        bottom = p01 + (data[i01 + 4] - p01) * fx;
+        out[o + 1] = top + (bottom - top) * fy + 0.5;
+        p00 = data[i00 + 2];
+        p01 = data[i01 + 2];
+        top = p00 + (data[i00 + 5] - p00) * fx;
+        bottom = p01 + (data[i01 + 5] - p01) * fx;
+        out[o + 2] = top + (bottom - top) * fy + 0.5;
+        continue;
+      }
       for (let c = 0; c < 3; c++) {
         const p00 = x0 >= 0 && y0 >= 0 ? data[(y0 * W + x0) * 3 + c] : 0;
         const p10 = x0 + 1 < W && y0 >= 0 ? data[(y0 * W + x0 + 1) * 3 + c] : 0;

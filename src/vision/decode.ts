@@ -1,4 +1,4 @@
-import sharp, { type Metadata } from "sharp";
+import type { Metadata } from "sharp";
 import { ImageError } from "./errors.ts";
 import type { RgbImage } from "./types.ts";
 
@@ -25,6 +25,8 @@ export async function decodeImage(
   maxSide = DEFAULT_MAX_SIDE,
 ): Promise<DecodedImage> {
   if (input.length === 0) throw new ImageError("empty file (0 bytes)");
+  // Loaded on first use: the daemon's frames come decoded from ffmpeg, so its vision worker never needs libvips.
+  const sharp = (await import("sharp")).default;
   let meta: Metadata;
   try {
     // Header only: safe without a pixel limit, and lets the size check below name the dimensions.

@@ -1,4 +1,5 @@
 import type ort from "onnxruntime-node";
+import { InputBuffers } from "../input-buffers.ts";
 import { createSession, ort as onnx, type SessionOptions } from "../onnx-session.ts";
 import { letterboxParams, resizeRgb } from "../resize.ts";
 import type { Detection, FaceDetector, FivePoints, Point, RgbImage } from "../types.ts";
@@ -96,6 +97,7 @@ export function withMouthCorners(eyeL: Point, eyeR: Point, nose: Point, mouth: P
 /** MediaPipe BlazeFace, back-camera (full-range-ish) 256×256 model: the default detector. */
 export class BlazeFaceDetector implements FaceDetector {
   readonly id = "blazeface-back-256";
+  readonly #inputs = new InputBuffers();
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -115,16 +117,19 @@ export class BlazeFaceDetector implements FaceDetector {
   /** Runs the network on a letterboxed copy of the image and returns the raw outputs. */
   async infer(image: RgbImage): Promise<RawBlazeFaceOutput> {
     const lb = letterboxParams(image.width, image.height, INPUT);
-    const resized = await resizeRgb(image, lb.width, lb.height);
-    // Per call, never shared: onnxruntime-node reads the input a tick later, after concurrent calls could refill it.
-    const input = new Float32Array(INPUT * INPUT * 3).fill(-1); // padding is black: (0/255)·2−1
-    for (let y = 0; y < lb.height; y++) {
-      let src = y * lb.width * 3;
-      let dst = ((y + lb.padY) * INPUT + lb.padX) * 3;
-      for (let x = 0; x < lb.width * 3; x++) input[dst++] = resized.data[src++] * (2 / 255) - 1;
-    }
-    const feeds = { [this.session.inputNames[0]]: new onnx.Tensor("float32", input, [1, INPUT, INPUT, 3]) };
-    const out = await this.session.run(feeds);
+    const resized = await resizeRgb(image, lb.width, lb.height, "linear");
+    // This call's own until its run has finished: onnxruntime-node reads the input a tick later, after concurrent
+    // calls could refill it.
+    const out = await this.#inputs.with(INPUT * INPUT * 3, (input) => {
+      input.fill(-1); // padding is black: (0/255)·2−1
+      for (let y = 0; y < lb.height; y++) {
+        let src = y * lb.width * 3;
+        let dst = ((y + lb.padY) * INPUT + lb.padX) * 3;
+        for (let x = 0; x < lb.width * 3; x++) input[dst++] = resized.data[src++] * (2 / 255) - 1;
+      }
+      const feeds = { [this.session.inputNames[0]]: new onnx.Tensor("float32", input, [1, INPUT, INPUT, 3]) };
+      return this.session.run(feeds);
+    });
     // Outputs come as (scores 16×16, scores 8×8, regressors 16×16, regressors 8×8); identify them by shape.
     const tensors = this.session.outputNames.map((n) => out[n]);
     const scoreT = tensors.filter((t) => t.dims[2] === 1).sort((a, b) => b.dims[1] - a.dims[1]);

@@ -1,3 +1,4 @@
+import { shareShrinks } from "../resize.ts";
 import type { Detection, FaceDetector, RgbImage, TwoStepDetector } from "../types.ts";
 import { iou, nms } from "./common.ts";
 import { detectInRegions, detectMirrored, tileRegions } from "./passes.ts";
@@ -72,7 +73,8 @@ export class CascadeDetector implements FaceDetector {
     this.id = `cascade-${primary.id}+${verifier.id}`;
   }
 
-  async detect(image: RgbImage): Promise<Detection[]> {
+  async detect(frame: RgbImage): Promise<Detection[]> {
+    const image = shareShrinks(frame); // both detectors shrink the frame the same way first: once is enough
     const found = (await this.primary.detect(image)).filter((d) => d.score >= this.candidateScore);
     const sure = found.filter((d) => d.score >= this.accept);
     const doubtful = found.filter((d) => d.score < this.accept);

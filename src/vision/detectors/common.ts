@@ -1,7 +1,8 @@
-import sharp from "sharp";
 import { iou } from "../box-overlap.ts";
 import { ImageError } from "../errors.ts";
 import { fivePoints } from "../five-points.ts";
+import type { InputBuffers } from "../input-buffers.ts";
+import { resizeRgb } from "../resize.ts";
 import type { Box, Detection, Point, RgbImage } from "../types.ts";
 
 /** Options every detector adapter understands; each adapter documents its own defaults. */
@@ -98,25 +99,24 @@ export interface LetterboxSpec {
 
 /**
  * Resizes the image keeping its aspect ratio so it fits `spec.width × spec.height`, pads with black and writes a
- * normalised planar float tensor. Resizing is sharp's (proper filtering when a 4,000 px photo shrinks to 640).
+ * normalised planar float tensor (resize.ts: block means, then bilinear, so a large photo shrinks without aliasing).
  */
-export async function letterbox(image: RgbImage, spec: LetterboxSpec): Promise<Letterbox> {
+export async function letterbox(
+  image: RgbImage,
+  spec: LetterboxSpec,
+  buffers?: InputBuffers,
+): Promise<Letterbox> {
   checkImage(image);
   const { width: W, height: H } = spec;
   const s = Math.min(W / image.width, H / image.height);
   const nw = Math.max(1, Math.min(W, Math.round(image.width * s)));
   const nh = Math.max(1, Math.min(H, Math.round(image.height * s)));
-  const pixels =
-    nw === image.width && nh === image.height
-      ? image.data
-      : await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
-          .resize(nw, nh, { fit: "fill" })
-          .raw()
-          .toBuffer();
+  const pixels = (await resizeRgb(image, nw, nh)).data;
   const padX = spec.center ? Math.floor((W - nw) / 2) : 0;
   const padY = spec.center ? Math.floor((H - nh) / 2) : 0;
   const plane = W * H;
-  const tensor = new Float32Array(3 * plane);
+  // From `buffers` (the caller gives it back once its run has finished), else a new one.
+  const tensor = buffers?.take(3 * plane) ?? new Float32Array(3 * plane);
   // Padding is a black pixel after normalisation, as with a zero-filled canvas in the reference code.
   tensor.fill((0 - spec.mean) / spec.std);
   const inv = 1 / spec.std;

@@ -1,3 +1,4 @@
+import { InputBuffers } from "../input-buffers.ts";
 import { fivePointsFrom68, Landmarks68 } from "../landmarks68.ts";
 import { createSession, ort } from "../onnx-session.ts";
 import type { Box, Detection, FivePoints, RgbImage, TwoStepDetector } from "../types.ts";
@@ -24,6 +25,7 @@ export interface Rfb320Paths {
  * rather than stretched, so faces keep their shape on non-4:3 frames.
  */
 export class Rfb320Detector implements TwoStepDetector {
+  readonly #inputs = new InputBuffers();
   readonly id = "rfb320-lm68";
 
   private constructor(
@@ -73,16 +75,18 @@ export class Rfb320Detector implements TwoStepDetector {
   }
 
   async boxes(image: RgbImage): Promise<Omit<Detection, "landmarks">[]> {
-    const lb = await letterbox(image, {
-      width: IN_W,
-      height: IN_H,
-      mean: 127,
-      std: 128,
-      bgr: false,
-      center: true,
-    });
+    const lb = await letterbox(
+      image,
+      { width: IN_W, height: IN_H, mean: 127, std: 128, bgr: false, center: true },
+      this.#inputs,
+    );
     const input = new ort.Tensor("float32", lb.tensor, [1, 3, IN_H, IN_W]);
-    const out = await this.session.run({ [this.session.inputNames[0]]: input });
+    let out: ort.InferenceSession.OnnxValueMapType;
+    try {
+      out = await this.session.run({ [this.session.inputNames[0]]: input });
+    } finally {
+      this.#inputs.give(lb.tensor); // read by now: the next call may refill it
+    }
     const scores = outputData(out, "scores", PRIORS * 2, this.modelPath);
     const boxes = outputData(out, "boxes", PRIORS * 4, this.modelPath);
     const found: { box: Box; score: number }[] = [];

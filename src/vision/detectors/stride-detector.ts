@@ -1,3 +1,4 @@
+import { InputBuffers } from "../input-buffers.ts";
 import { createSession, ort } from "../onnx-session.ts";
 import type { Detection, FaceDetector, RgbImage } from "../types.ts";
 import {
@@ -29,6 +30,7 @@ export interface StrideSettings {
  * model wants its pixels and decodes one stride.
  */
 export abstract class StrideDetector implements FaceDetector {
+  readonly #inputs = new InputBuffers();
   readonly id: string;
   protected readonly settings: StrideSettings;
 
@@ -56,9 +58,14 @@ export abstract class StrideDetector implements FaceDetector {
 
   async detect(image: RgbImage): Promise<Detection[]> {
     const size = dynamicInputSize(image, this.settings.inputSize);
-    const lb = await letterbox(image, { ...size, ...this.pixels });
+    const lb = await letterbox(image, { ...size, ...this.pixels }, this.#inputs);
     const input = new ort.Tensor("float32", lb.tensor, [1, 3, lb.height, lb.width]);
-    const out = await this.session.run({ [this.session.inputNames[0]]: input });
+    let out: DetectorOutputs;
+    try {
+      out = await this.session.run({ [this.session.inputNames[0]]: input });
+    } finally {
+      this.#inputs.give(lb.tensor); // read by now: the next call may refill it
+    }
     const found: Detection[] = [];
     for (const stride of STRIDES) this.decodeStride(out, stride, lb, image, found);
     return nms(found, this.settings.nmsIou, this.settings.maxFaces);

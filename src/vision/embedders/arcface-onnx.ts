@@ -1,4 +1,5 @@
 import type ort from "onnxruntime-node";
+import { InputBuffers } from "../input-buffers.ts";
 import { createSession, ort as onnx, type SessionOptions } from "../onnx-session.ts";
 import type { Embedder, RgbImage } from "../types.ts";
 
@@ -15,6 +16,7 @@ export interface ArcFaceOnnxOptions extends SessionOptions {
  */
 export class ArcFaceOnnxEmbedder implements Embedder {
   readonly inputSize = 112;
+  readonly #inputs = new InputBuffers();
 
   private constructor(
     readonly id: string,
@@ -43,18 +45,20 @@ export class ArcFaceOnnxEmbedder implements Embedder {
       throw new Error("embedder needs a 112×112 aligned face");
     const plane = 112 * 112;
     const { data } = aligned;
-    // A fresh buffer per call: onnxruntime-node reads the input only when the run actually starts (a later tick),
-    // so a shared buffer would be overwritten by a concurrent call and give one face another face's embedding.
-    const input = new Float32Array(3 * plane);
-    const k = 1 / this.std;
-    for (let i = 0, p = 0; i < plane; i++, p += 3) {
-      input[i] = (data[p] - this.mean) * k;
-      input[plane + i] = (data[p + 1] - this.mean) * k;
-      input[2 * plane + i] = (data[p + 2] - this.mean) * k;
-    }
-    const feeds = { [this.session.inputNames[0]]: new onnx.Tensor("float32", input, [1, 3, 112, 112]) };
-    const out = await this.session.run(feeds);
-    return l2normalize(Float32Array.from(out[this.session.outputNames[0]].data as Float32Array));
+    // A buffer of this call's own until its run has finished: onnxruntime-node reads the input only when the run
+    // actually starts (a later tick), so a buffer shared with a concurrent call would give one face another's
+    // embedding.
+    return this.#inputs.with(3 * plane, async (input) => {
+      const k = 1 / this.std;
+      for (let i = 0, p = 0; i < plane; i++, p += 3) {
+        input[i] = (data[p] - this.mean) * k;
+        input[plane + i] = (data[p + 1] - this.mean) * k;
+        input[2 * plane + i] = (data[p + 2] - this.mean) * k;
+      }
+      const feeds = { [this.session.inputNames[0]]: new onnx.Tensor("float32", input, [1, 3, 112, 112]) };
+      const out = await this.session.run(feeds);
+      return l2normalize(Float32Array.from(out[this.session.outputNames[0]].data as Float32Array));
+    });
   }
 
   async close(): Promise<void> {
