@@ -304,7 +304,12 @@ describe("web API", { skip: HAVE_SHARED ? false : NO_SHARED }, () => {
     assert.equal(rig.reloads(), reloads);
     assert.ok(rig.store.list().every((c) => !ids.includes(c.id) || c.name === null));
 
-    for (const bad of [{ ids: [], name: "Tom" }, { ids: ["../x"], name: "Tom" }, { ids, name: "../Tom" }, { ids }])
+    for (const bad of [
+      { ids: [], name: "Tom" },
+      { ids: ["../x"], name: "Tom" },
+      { ids, name: "../Tom" },
+      { ids },
+    ])
       assert.equal((await call("POST", "/api/captures/assign", bad)).status, 400, JSON.stringify(bad));
 
     const assigned = await call("POST", "/api/captures/assign", { ids: [...ids, ids[0]], name: "Tom" });
