@@ -68,6 +68,15 @@ export function tailFromScores(scores: Float32Array | number[]): ImpostorTail {
 export type Comparand = "face" | "set";
 
 /**
+ * The one-to-one threshold: the score two faces of different people reach at the target false-accept rate (a
+ * gallery of one). The one rule behind "not this person" (negatives), the same-face check that splits a visit
+ * and enrollment's outlier check.
+ */
+export function oneToOneThreshold(calibration: Calibration, space: TemplateSpace): number | null {
+  return thresholdFor(calibration, space, 1);
+}
+
+/**
  * The score a stranger passes with probability `target` in a gallery of `gallerySize`. For a set, never below the
  * single-face threshold: a set of one view is one face, whose own tail must hold too.
  */

@@ -1,4 +1,4 @@
-import { type Calibration, thresholdFor } from "./calibration.ts";
+import { type Calibration, oneToOneThreshold } from "./calibration.ts";
 import { cosine, type MatchInput } from "./matcher.ts";
 
 /**
@@ -14,9 +14,9 @@ export interface SameFaceBounds {
 /** The one-to-one bounds for this calibration, or null without one (a user's embedder: visits are never split). */
 export function sameFaceBounds(calibration: Calibration | null): SameFaceBounds | null {
   if (!calibration) return null;
-  const full = thresholdFor(calibration, "full", 1);
+  const full = oneToOneThreshold(calibration, "full");
   if (full === null) return null;
-  return { full, upper: thresholdFor(calibration, "upper", 1) ?? full };
+  return { full, upper: oneToOneThreshold(calibration, "upper") ?? full };
 }
 
 /** The first faces of a visit are kept for good (its first clear views), the rest as a window of the latest. */

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { AnalyzerOptions, FaceAnalysis } from "../vision/analyzer.ts";
-import { type Calibration, thresholdFor } from "./calibration.ts";
+import { type Calibration, oneToOneThreshold } from "./calibration.ts";
 import type { Person, Template } from "./gallery.ts";
 import { cosine, meanTemplate } from "./matcher.ts";
 
@@ -183,7 +183,7 @@ export function enrollPolicyFor(calibration: Calibration | null): EnrollPolicy {
   return {
     ...DEFAULT_ENROLL_POLICY,
     outlierThreshold: calibration
-      ? (thresholdFor(calibration, "full", 1) ?? DEFAULT_ENROLL_POLICY.outlierThreshold)
+      ? (oneToOneThreshold(calibration, "full") ?? DEFAULT_ENROLL_POLICY.outlierThreshold)
       : DEFAULT_ENROLL_POLICY.outlierThreshold,
   };
 }

@@ -1,5 +1,11 @@
 import { join } from "node:path";
-import { type Calibration, type Comparand, loadCalibration, thresholdFor } from "./calibration.ts";
+import {
+  type Calibration,
+  type Comparand,
+  loadCalibration,
+  oneToOneThreshold,
+  thresholdFor,
+} from "./calibration.ts";
 import { Gallery, type TemplateSpace } from "./gallery.ts";
 import { Matcher, type Thresholds } from "./matcher.ts";
 
@@ -74,7 +80,7 @@ export function resolveThresholds(
  */
 export function negativeThresholds(calibration: Calibration | null, decision: Thresholds): Thresholds {
   const pick = (space: TemplateSpace) =>
-    (calibration ? thresholdFor(calibration, space, 1) : null) ?? decision[space];
+    (calibration ? oneToOneThreshold(calibration, space) : null) ?? decision[space];
   return { full: pick("full"), upper: pick("upper") };
 }
 
