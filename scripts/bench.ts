@@ -17,10 +17,6 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { cacheKeyId } from "../src/evaluation/analysis-cache.ts";
 import { cacheKeyFor } from "../src/evaluation/analyze-images.ts";
-import { buildPerson, DEFAULT_ENROLL_POLICY, type PhotoFaces } from "../src/recognition/enroll.ts";
-import { Gallery } from "../src/recognition/gallery.ts";
-import { serializeGallery } from "../src/recognition/gallery-file.ts";
-import { writeFileAtomic } from "../src/system/write-atomic.ts";
 import { decodeImage } from "../src/vision/decode.ts";
 import type { DetectorKind } from "../src/vision/factory.ts";
 import type { RgbImage } from "../src/vision/types.ts";
@@ -34,7 +30,8 @@ import { FaceApiPeer, type PeerDetector } from "./bench/face-api-peer.ts";
 import { type FootprintResult, measureFootprint } from "./bench/footprint.ts";
 import { measureStages, type StageResult } from "./bench/stages.ts";
 import { round } from "./bench/stats.ts";
-import { type BenchPerson, fourFaceVideo, oneFaceVideo, readFrames } from "./bench/videos.ts";
+import { videoPeople, writeVideoGallery } from "./bench/video-people.ts";
+import { fourFaceVideo, oneFaceVideo, readFrames } from "./bench/videos.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const DATA = join(ROOT, "..", "shared", "data");
@@ -106,25 +103,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   try {
     const subset = lfwSubset(DATA, people, unknowns);
-    // People in the videos: enrolled people (probe photos, never their enrollment photos) and a few unknowns.
-    const probeOf = (name: string) => subset.probes.find((p) => p.name === name)?.file as string;
-    const known: BenchPerson[] = subset.gallery.map((g) => ({ name: g.name, photo: probeOf(g.name) }));
-    const strangers: BenchPerson[] = subset.test.map((f, i) => ({ name: `unknown_${i}`, photo: f }));
-    const oneFacePeople = smoke
-      ? [known[0]]
-      : quick
-        ? [known[0], known[1], strangers[0]]
-        : [...known.slice(0, 6), strangers[0], strangers[1]];
-    const fourFacePeople = quick
-      ? [known[1], known[2], known[3], strangers[1]]
-      : [
-          ...known.slice(6, 9),
-          strangers[2],
-          ...known.slice(9, 12),
-          strangers[3],
-          ...known.slice(12, 15),
-          strangers[4],
-        ];
+    const { one: oneFacePeople, four: fourFacePeople } = videoPeople(subset, { smoke, quick });
 
     log(`videos (640×480, ${videoFps} fps) …`);
     const visibleS = smoke ? 1.5 : quick ? 2.5 : 3;
@@ -165,19 +144,7 @@ async function main(): Promise<void> {
     const galleryPath = join(work, "gallery");
     try {
       log("enrolling the video's people …");
-      const gallery = new Gallery(vision.embedderId, vision.embedderDim);
-      for (const p of subset.gallery.filter((g) =>
-        [...oneFacePeople, ...fourFacePeople].some((v) => v.name === g.name),
-      )) {
-        const photos: PhotoFaces[] = [];
-        for (const file of p.files) {
-          const r = await vision.analyzeEncoded(readFileSync(file), { withUpper: true, maxFaces: 4 });
-          photos.push({ file, faces: r.faces });
-        }
-        const { person } = buildPerson(p.name, photos, DEFAULT_ENROLL_POLICY);
-        if (person) gallery.put(person);
-      }
-      writeFileAtomic(galleryPath, serializeGallery(gallery));
+      await writeVideoGallery(vision, subset, [...oneFacePeople, ...fourFacePeople], galleryPath);
 
       log(
         `accuracy, facegate (${subset.gallery.length} people, ${subset.probes.length} probes, ${unknowns}+${unknowns} unknowns) …`,

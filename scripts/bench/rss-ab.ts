@@ -9,21 +9,18 @@
  * `git worktree add /tmp/before HEAD~1 && (cd /tmp/before && npm ci) && node --import tsx scripts/bench/rss-ab.ts
  * /tmp/before .`
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { buildPerson, DEFAULT_ENROLL_POLICY, type PhotoFaces } from "../../src/recognition/enroll.ts";
-import { Gallery } from "../../src/recognition/gallery.ts";
-import { serializeGallery } from "../../src/recognition/gallery-file.ts";
-import { writeFileAtomic } from "../../src/system/write-atomic.ts";
 import { VisionClient } from "../../src/vision/worker/vision-client.ts";
 import { startMosquitto } from "../../test/mqtt-support.ts";
 import { lfwSubset } from "./accuracy.ts";
 import { deployedEnv } from "./build.ts";
 import { runDaemon } from "./daemon-run.ts";
-import { type BenchPerson, fourFaceVideo } from "./videos.ts";
+import { videoPeople, writeVideoGallery } from "./video-people.ts";
+import { fourFaceVideo } from "./videos.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const { values, positionals } = parseArgs({
@@ -38,39 +35,18 @@ if (positionals.length === 0) {
 const work = mkdtempSync(join(tmpdir(), "facegate-rss-ab-"));
 const broker = await startMosquitto();
 try {
-  // The bench's four-face video: the same people in the same order (scripts/bench.ts).
+  // The bench's four-face video and gallery.
   const subset = lfwSubset(join(ROOT, "..", "shared", "data"), 30, 100);
-  const probeOf = (name: string) => subset.probes.find((p) => p.name === name)?.file as string;
-  const known: BenchPerson[] = subset.gallery.map((g) => ({ name: g.name, photo: probeOf(g.name) }));
-  const strangers: BenchPerson[] = subset.test.map((f, i) => ({ name: `unknown_${i}`, photo: f }));
-  const people = [
-    ...known.slice(6, 9),
-    strangers[2],
-    ...known.slice(9, 12),
-    strangers[3],
-    ...known.slice(12, 15),
-    strangers[4],
-  ];
+  const people = videoPeople(subset).four;
   const video = await fourFaceVideo(join(work, "four.mp4"), people, 60, 3);
-
   const vision = new VisionClient({ detector: { kind: "cascade" } });
   await vision.start();
-  const gallery = new Gallery(vision.embedderId, vision.embedderDim);
+  const galleryPath = join(work, "gallery");
   try {
-    for (const p of subset.gallery.filter((g) => people.some((v) => v.name === g.name))) {
-      const photos: PhotoFaces[] = [];
-      for (const file of p.files) {
-        const r = await vision.analyzeEncoded(readFileSync(file), { withUpper: true, maxFaces: 4 });
-        photos.push({ file, faces: r.faces });
-      }
-      const { person } = buildPerson(p.name, photos, DEFAULT_ENROLL_POLICY);
-      if (person) gallery.put(person);
-    }
+    await writeVideoGallery(vision, subset, people, galleryPath);
   } finally {
     await vision.stop();
   }
-  const galleryPath = join(work, "gallery");
-  writeFileAtomic(galleryPath, serializeGallery(gallery));
 
   const peaks = new Map<string, number[]>();
   for (let run = 0; run < Number(values.runs); run++)

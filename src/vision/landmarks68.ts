@@ -1,4 +1,5 @@
 import { checkImage, DetectorOutputError } from "./detectors/common.ts";
+import { cropRegion } from "./detectors/passes.ts";
 import { createSession, ort, type SessionOptions } from "./onnx-session.ts";
 import { bilinearRgb } from "./resize.ts";
 import type { Box, FivePoints, Point, RgbImage } from "./types.ts";
@@ -31,17 +32,6 @@ export function landmarkCrop(image: RgbImage, box: Box): CropRect {
   const yi = Math.max(0, Math.floor(y));
   const s = Math.max(1, Math.round(side));
   return { x: xi, y: yi, w: Math.min(s, image.width - xi), h: Math.min(s, image.height - yi) };
-}
-
-/** The pixels of `rect`, packed RGB. */
-export function cropRgb(image: RgbImage, rect: CropRect): Uint8Array {
-  const out = new Uint8Array(rect.w * rect.h * 3);
-  const rowBytes = rect.w * 3;
-  for (let r = 0; r < rect.h; r++) {
-    const from = ((rect.y + r) * image.width + rect.x) * 3;
-    out.set(image.data.subarray(from, from + rowBytes), r * rowBytes);
-  }
-  return out;
 }
 
 /**
@@ -87,7 +77,7 @@ export class Landmarks68 {
   async predict(image: RgbImage, box: Box): Promise<Float32Array> {
     checkImage(image);
     const rect = landmarkCrop(image, box);
-    const rgb = bilinearRgb({ data: cropRgb(image, rect), width: rect.w, height: rect.h }, SIDE, SIDE).data;
+    const rgb = bilinearRgb(cropRegion(image, rect), SIDE, SIDE).data;
     const grey = new Float32Array(SIDE * SIDE);
     for (let i = 0, p = 0; i < grey.length; i++, p += 3) {
       // ITU-R 601 luma, as OpenCV's BGR2GRAY; rounded to 8 bits like the reference before its /256.
